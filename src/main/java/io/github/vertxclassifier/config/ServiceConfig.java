@@ -1,0 +1,159 @@
+package io.github.vertxclassifier.config;
+
+import io.github.vertxclassifier.classifier.SiteClassifier.Algorithm;
+import io.vertx.core.json.JsonObject;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The validated service configuration. Keys are the environment variable names, so the YAML file and the
+ * environment speak the same language. Every check fails with one sentence naming the key and the value.
+ */
+public record ServiceConfig(
+    String httpHost,
+    int httpPort,
+    String managementHost,
+    int managementPort,
+    int instances,
+    Algorithm algorithm,
+    int shutdownDrainSeconds,
+    boolean metricsEnabled,
+    int idleTimeoutSeconds,
+    int maxRequestLineBytes,
+    int maxHeaderBytes,
+    boolean nativeTransport) {
+
+  public static final String HTTP_HOST = "HTTP_HOST";
+  public static final String HTTP_PORT = "HTTP_PORT";
+  public static final String MANAGEMENT_HOST = "MANAGEMENT_HOST";
+  public static final String MANAGEMENT_PORT = "MANAGEMENT_PORT";
+  public static final String INSTANCES = "INSTANCES";
+  public static final String CLASSIFIER_ALGORITHM = "CLASSIFIER_ALGORITHM";
+  public static final String SHUTDOWN_DRAIN_SECONDS = "SHUTDOWN_DRAIN_SECONDS";
+  public static final String METRICS_ENABLED = "METRICS_ENABLED";
+  public static final String IDLE_TIMEOUT_SECONDS = "IDLE_TIMEOUT_SECONDS";
+  public static final String MAX_REQUEST_LINE_BYTES = "MAX_REQUEST_LINE_BYTES";
+  public static final String MAX_HEADER_BYTES = "MAX_HEADER_BYTES";
+  public static final String NATIVE_TRANSPORT = "NATIVE_TRANSPORT";
+
+  /** Every key the service reads; the environment store imports only these. */
+  public static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, MANAGEMENT_HOST, MANAGEMENT_PORT,
+      INSTANCES, CLASSIFIER_ALGORITHM, SHUTDOWN_DRAIN_SECONDS, METRICS_ENABLED, IDLE_TIMEOUT_SECONDS,
+      MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, NATIVE_TRANSPORT);
+
+  /** Thrown for configuration that must stop start-up; the message is the one line printed. */
+  public static final class InvalidConfigException extends RuntimeException {
+    public InvalidConfigException(String message) {
+      super(message);
+    }
+  }
+
+  /** Validates merged configuration (file, then environment). {@code processors} resolves "auto". */
+  public static ServiceConfig from(JsonObject json, int processors) {
+    for (String key : json.fieldNames()) {
+      if (!KEYS.contains(key)) {
+        throw new InvalidConfigException("unknown configuration key " + key + " (known: " + KEYS + ")");
+      }
+    }
+    ServiceConfig config = new ServiceConfig(
+        text(json, HTTP_HOST, "0.0.0.0"),
+        port(json, HTTP_PORT, 8080),
+        text(json, MANAGEMENT_HOST, "0.0.0.0"),
+        port(json, MANAGEMENT_PORT, 9090),
+        instances(json, processors),
+        algorithm(json),
+        integer(json, SHUTDOWN_DRAIN_SECONDS, 5, 0, 3600),
+        bool(json, METRICS_ENABLED, true),
+        integer(json, IDLE_TIMEOUT_SECONDS, 60, 1, 86_400),
+        integer(json, MAX_REQUEST_LINE_BYTES, 8192, 64, 1 << 20),
+        integer(json, MAX_HEADER_BYTES, 8192, 256, 1 << 20),
+        bool(json, NATIVE_TRANSPORT, true));
+    if (config.httpPort == config.managementPort) {
+      throw new InvalidConfigException(
+          HTTP_PORT + " and " + MANAGEMENT_PORT + " must differ, both are " + config.httpPort);
+    }
+    return config;
+  }
+
+  /** A copy with other values, for tests and benchmarks. */
+  public ServiceConfig with(String key, Object value, int processors) {
+    return from(toJson().put(key, value), processors);
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put(HTTP_HOST, httpHost).put(HTTP_PORT, httpPort)
+        .put(MANAGEMENT_HOST, managementHost).put(MANAGEMENT_PORT, managementPort)
+        .put(INSTANCES, instances).put(CLASSIFIER_ALGORITHM, algorithm.name().toLowerCase(Locale.ROOT))
+        .put(SHUTDOWN_DRAIN_SECONDS, shutdownDrainSeconds).put(METRICS_ENABLED, metricsEnabled)
+        .put(IDLE_TIMEOUT_SECONDS, idleTimeoutSeconds)
+        .put(MAX_REQUEST_LINE_BYTES, maxRequestLineBytes).put(MAX_HEADER_BYTES, maxHeaderBytes)
+        .put(NATIVE_TRANSPORT, nativeTransport);
+  }
+
+  private static String text(JsonObject json, String key, String fallback) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      return fallback;
+    }
+    String text = value.toString().trim();
+    if (text.isEmpty()) {
+      throw new InvalidConfigException(key + " must not be empty");
+    }
+    return text;
+  }
+
+  private static int port(JsonObject json, String key, int fallback) {
+    return integer(json, key, fallback, 1, 65_535);
+  }
+
+  private static int integer(JsonObject json, String key, int fallback, int min, int max) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      return fallback;
+    }
+    long parsed;
+    try {
+      parsed = Long.parseLong(value.toString().trim());
+    } catch (NumberFormatException e) {
+      throw new InvalidConfigException(key + " must be a whole number in " + min + ".." + max + ", got '" + value + "'");
+    }
+    if (parsed < min || parsed > max) {
+      throw new InvalidConfigException(key + " must be in " + min + ".." + max + ", got " + parsed);
+    }
+    return (int) parsed;
+  }
+
+  private static int instances(JsonObject json, int processors) {
+    Object value = json.getValue(INSTANCES);
+    if (value == null || "auto".equalsIgnoreCase(value.toString().trim())) {
+      return processors;
+    }
+    try {
+      return integer(json, INSTANCES, processors, 1, 1024);
+    } catch (InvalidConfigException e) {
+      throw new InvalidConfigException(INSTANCES + " must be 'auto' or a whole number in 1..1024, got '" + value + "'");
+    }
+  }
+
+  private static Algorithm algorithm(JsonObject json) {
+    String value = text(json, CLASSIFIER_ALGORITHM, "scan");
+    try {
+      return Algorithm.valueOf(value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new InvalidConfigException(CLASSIFIER_ALGORITHM + " must be 'scan' or 'table', got '" + value + "'");
+    }
+  }
+
+  private static boolean bool(JsonObject json, String key, boolean fallback) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      return fallback;
+    }
+    String text = value.toString().trim().toLowerCase(Locale.ROOT);
+    if (text.equals("true") || text.equals("false")) {
+      return Boolean.parseBoolean(text);
+    }
+    throw new InvalidConfigException(key + " must be true or false, got '" + value + "'");
+  }
+}

@@ -1,0 +1,174 @@
+package io.github.vertxclassifier.http;
+
+import io.github.vertxclassifier.classifier.ClassificationText;
+import io.github.vertxclassifier.classifier.SiteClassifier;
+import io.github.vertxclassifier.config.ServiceConfig;
+import io.github.vertxclassifier.management.Lifecycle;
+import io.github.vertxclassifier.metrics.RequestMeters;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * The public port on one event loop: every path is classifier input. Deployed once per core; Vert.x spreads
+ * the connections of the shared port across the instances, each on its own event loop.
+ *
+ * <p>The request path runs on the event loop only and allocates only when the answer changes: header values
+ * are preallocated, the Date header is refreshed once a second by a timer on the same loop, and the last
+ * body is reused while the counts repeat (the scan itself always runs).
+ */
+public final class ClassifierVerticle extends VerticleBase implements Handler<HttpServerRequest> {
+
+  private static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain");
+  private static final CharSequence ALLOWED_METHODS = HttpHeaders.createOptimized("GET, HEAD");
+  private static final Buffer METHOD_NOT_ALLOWED = Buffer.buffer("Method Not Allowed\n");
+  private static final CharSequence METHOD_NOT_ALLOWED_LENGTH = length(METHOD_NOT_ALLOWED);
+  private static final Buffer BAD_TARGET = Buffer.buffer("Bad Request: the request-target is not a path\n");
+  private static final CharSequence BAD_TARGET_LENGTH = length(BAD_TARGET);
+
+  /** RFC 9110 IMF-fixdate (two-digit day, unlike RFC_1123_DATE_TIME). */
+  private static final DateTimeFormatter IMF_FIXDATE =
+      DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH);
+
+  private final ServiceConfig config;
+  private final Lifecycle lifecycle;
+  private final SiteClassifier classifier;
+  private final Supplier<RequestMeters> metersFactory;
+  private final Collection<Context> eventLoops;
+
+  private RequestMeters meters;
+  private HttpServer server;
+  private CharSequence date;
+
+  // The last answer of this event loop, reused while the counts repeat.
+  private final int[] counts = new int[SiteClassifier.SITE_COUNT];
+  private final int[] lastCounts = new int[SiteClassifier.SITE_COUNT];
+  private int lastTotal = -1;
+  private Buffer lastBody;
+  private CharSequence lastLength;
+
+  public ClassifierVerticle(ServiceConfig config, Lifecycle lifecycle, Supplier<RequestMeters> metersFactory,
+      Collection<Context> eventLoops) {
+    this.config = config;
+    this.lifecycle = lifecycle;
+    this.classifier = SiteClassifier.create(config.algorithm());
+    this.metersFactory = metersFactory;
+    this.eventLoops = eventLoops;
+  }
+
+  /** Server options of the public port; shared by every instance so they bind one port together. */
+  public static HttpServerOptions serverOptions(ServiceConfig config) {
+    return new HttpServerOptions()
+        .setHost(config.httpHost())
+        .setPort(config.httpPort())
+        .setMetricsName("public")
+        .setIdleTimeout(config.idleTimeoutSeconds())
+        .setMaxInitialLineLength(config.maxRequestLineBytes())
+        .setMaxHeaderSize(config.maxHeaderBytes())
+        // HTTP/1.1 only, as the seed's peers; handlers touch a connection from its own loop only.
+        .setHttp2ClearTextEnabled(false)
+        .setStrictThreadMode(true);
+  }
+
+  @Override
+  public Future<?> start() {
+    meters = metersFactory.get(); // on this verticle's event loop: the meters carry its name
+    eventLoops.add(context);
+    date = httpDate();
+    vertx.setPeriodic(1000, id -> date = httpDate());
+    server = vertx.createHttpServer(serverOptions(config))
+        .connectionHandler(HttpVersionGuard::install)
+        .invalidRequestHandler(request -> {
+          meters.rejected();
+          InvalidRequests.answer(request);
+        })
+        .requestHandler(this);
+    return server.listen();
+  }
+
+  @Override
+  public Future<?> stop() {
+    eventLoops.remove(context);
+    return Future.succeededFuture();
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    HttpMethod method = request.method();
+    HttpServerResponse response = request.response();
+    MultiMap headers = response.headers();
+    headers.add(HttpHeaders.DATE, date);
+    if (lifecycle.isDraining()) {
+      // Tell keep-alive clients to reconnect, so that they find a pod that is not going away.
+      headers.add(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
+    if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+      meters.rejected();
+      headers.add(HttpHeaders.ALLOW, ALLOWED_METHODS);
+      answer(response, 405, METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED_LENGTH, false);
+      return;
+    }
+    String target = request.uri();
+    long range = RequestTarget.pathRange(target);
+    if (range == RequestTarget.INVALID) {
+      meters.rejected();
+      answer(response, 400, BAD_TARGET, BAD_TARGET_LENGTH, method == HttpMethod.HEAD);
+      return;
+    }
+    int[] counts = this.counts;
+    Arrays.fill(counts, 0);
+    int total = classifier.classify(target, RequestTarget.start(range), RequestTarget.end(range), counts);
+    if (total != lastTotal || !Arrays.equals(counts, lastCounts)) {
+      remember(counts, total);
+    }
+    meters.classified(total);
+    answer(response, 200, lastBody, lastLength, method == HttpMethod.HEAD);
+  }
+
+  private void answer(HttpServerResponse response, int status, Buffer body, CharSequence length, boolean head) {
+    response.setStatusCode(status);
+    MultiMap headers = response.headers();
+    headers.add(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN);
+    headers.add(HttpHeaders.CONTENT_LENGTH, length);
+    if (head) {
+      response.end();
+    } else {
+      response.end(body);
+    }
+  }
+
+  private void remember(int[] counts, int total) {
+    System.arraycopy(counts, 0, lastCounts, 0, counts.length);
+    lastTotal = total;
+    lastBody = Buffer.buffer(ClassificationText.render(counts, total));
+    lastLength = length(lastBody);
+  }
+
+  private static CharSequence length(Buffer body) {
+    return HttpHeaders.createOptimized(Integer.toString(body.length()));
+  }
+
+  private static CharSequence httpDate() {
+    return HttpHeaders.createOptimized(IMF_FIXDATE.format(ZonedDateTime.now(ZoneOffset.UTC)));
+  }
+}

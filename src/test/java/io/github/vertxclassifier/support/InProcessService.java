@@ -1,0 +1,58 @@
+package io.github.vertxclassifier.support;
+
+import io.github.vertxclassifier.Main;
+import io.github.vertxclassifier.config.ServiceConfig;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real service started in this JVM, on free ports, with 2 classifier instances unless told otherwise.
+ * Configuration goes through the same validation as in production.
+ */
+public final class InProcessService implements AutoCloseable {
+
+  private final Main main;
+
+  private InProcessService(Main main) {
+    this.main = main;
+  }
+
+  public static InProcessService start() {
+    return start(new JsonObject());
+  }
+
+  /** Starts with {@code overrides} (keys as in config/application.yaml) over test defaults. */
+  public static InProcessService start(JsonObject overrides) {
+    JsonObject json = new JsonObject()
+        .put(ServiceConfig.HTTP_HOST, "127.0.0.1")
+        .put(ServiceConfig.HTTP_PORT, FreePorts.next())
+        .put(ServiceConfig.MANAGEMENT_HOST, "127.0.0.1")
+        .put(ServiceConfig.MANAGEMENT_PORT, FreePorts.next())
+        .put(ServiceConfig.INSTANCES, 2)
+        .put(ServiceConfig.SHUTDOWN_DRAIN_SECONDS, 0)
+        .mergeIn(overrides);
+    ServiceConfig config = ServiceConfig.from(json, Runtime.getRuntime().availableProcessors());
+    try {
+      return new InProcessService(Main.start(config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+    } catch (Exception e) {
+      throw new IllegalStateException("service did not start", e);
+    }
+  }
+
+  public Main main() {
+    return main;
+  }
+
+  public int httpPort() {
+    return main.httpPort();
+  }
+
+  public int managementPort() {
+    return main.managementPort();
+  }
+
+  @Override
+  public void close() throws Exception {
+    main.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,92 @@
+package io.github.vertxclassifier.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Speaks HTTP/1.1 over a plain socket, byte for byte, so tests see exactly what the server writes (and can
+ * send what no well-behaved client would).
+ */
+public final class RawHttp {
+
+  private RawHttp() {
+  }
+
+  /** What came back: the bytes read, and whether the server closed the connection. */
+  public record Exchange(byte[] bytes, boolean closedByServer) {
+    public String text() {
+      return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+
+    /** The status code of the first response, or -1 when nothing parseable came back. */
+    public int status() {
+      String text = text();
+      if (!text.startsWith("HTTP/") || text.length() < 12) {
+        return -1;
+      }
+      return Integer.parseInt(text.substring(9, 12));
+    }
+
+    /** The body of the first response (after the blank line). */
+    public String body() {
+      String text = text();
+      int at = text.indexOf("\r\n\r\n");
+      return at < 0 ? "" : text.substring(at + 4);
+    }
+  }
+
+  /** A request line and headers for {@code GET target}, with Host, as ISO-8859-1 bytes. */
+  public static byte[] get(String target) {
+    return request("GET", target);
+  }
+
+  public static byte[] request(String method, String target) {
+    return (method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * Sends {@code request}, then reads until the server closes the connection or stays silent for
+   * {@code quiet}.
+   */
+  public static Exchange exchange(int port, byte[] request, Duration quiet) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      socket.setSoTimeout((int) quiet.toMillis());
+      socket.getOutputStream().write(request);
+      socket.getOutputStream().flush();
+      return readUntilQuietOrClosed(socket.getInputStream());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static Exchange exchange(int port, byte[] request) {
+    return exchange(port, request, Duration.ofMillis(500));
+  }
+
+  static Exchange readUntilQuietOrClosed(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    while (true) {
+      int read;
+      try {
+        read = in.read(buffer);
+      } catch (SocketTimeoutException quiet) {
+        return new Exchange(out.toByteArray(), false);
+      } catch (IOException reset) {
+        return new Exchange(out.toByteArray(), true);
+      }
+      if (read < 0) {
+        return new Exchange(out.toByteArray(), true);
+      }
+      out.write(buffer, 0, read);
+    }
+  }
+}
