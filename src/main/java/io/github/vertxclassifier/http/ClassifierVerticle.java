@@ -116,23 +116,17 @@ public final class ClassifierVerticle extends VerticleBase implements Handler<Ht
   public void handle(HttpServerRequest request) {
     HttpMethod method = request.method();
     HttpServerResponse response = request.response();
-    MultiMap headers = response.headers();
-    headers.add(HttpHeaders.DATE, date);
-    if (lifecycle.isDraining()) {
-      // Tell keep-alive clients to reconnect, so that they find a pod that is not going away.
-      headers.add(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-    }
     if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
       meters.rejected();
-      headers.add(HttpHeaders.ALLOW, ALLOWED_METHODS);
-      answer(response, 405, METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED_LENGTH, false);
+      response.headers().add(HttpHeaders.ALLOW, ALLOWED_METHODS);
+      answer(request, 405, METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED_LENGTH, false);
       return;
     }
     String target = request.uri();
     long range = RequestTarget.pathRange(target);
     if (range == RequestTarget.INVALID) {
       meters.rejected();
-      answer(response, 400, BAD_TARGET, BAD_TARGET_LENGTH, method == HttpMethod.HEAD);
+      answer(request, 400, BAD_TARGET, BAD_TARGET_LENGTH, method == HttpMethod.HEAD);
       return;
     }
     int[] counts = this.counts;
@@ -142,15 +136,21 @@ public final class ClassifierVerticle extends VerticleBase implements Handler<Ht
       remember(counts, total);
     }
     meters.classified(total);
-    answer(response, 200, lastBody, lastLength, method == HttpMethod.HEAD);
+    answer(request, 200, lastBody, lastLength, method == HttpMethod.HEAD);
   }
 
-  private void answer(HttpServerResponse response, int status, Buffer body, CharSequence length, boolean head) {
-    response.setStatusCode(status);
+  private void answer(HttpServerRequest request, int status, Buffer body, CharSequence length, boolean head) {
+    HttpServerResponse response = request.response().setStatusCode(status);
     MultiMap headers = response.headers();
+    headers.add(HttpHeaders.DATE, date);
     headers.add(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN);
     headers.add(HttpHeaders.CONTENT_LENGTH, length);
-    if (head) {
+    if (lifecycle.isDraining()) {
+      // Tell keep-alive clients to reconnect, so that they find a pod that is not going away. Vert.x keeps
+      // the connection open for a response's Connection header, so close it once the answer is written.
+      headers.add(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+      (head ? response.end() : response.end(body)).onComplete(written -> request.connection().close());
+    } else if (head) {
       response.end();
     } else {
       response.end(body);

@@ -67,8 +67,61 @@ public final class RawHttp {
     }
   }
 
+  /**
+   * Sends {@code request} and reads one response: up to the end of its Content-Length body, or until the
+   * server closes, or (for a response with no length, or a HEAD) until it stays silent for half a second.
+   */
   public static Exchange exchange(int port, byte[] request) {
-    return exchange(port, request, Duration.ofMillis(500));
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      socket.setSoTimeout(500);
+      socket.getOutputStream().write(request);
+      socket.getOutputStream().flush();
+      return readOneResponse(socket.getInputStream());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The value of the first header {@code name} in {@code exchange}, or null. */
+  public static String header(Exchange exchange, String name) {
+    String text = exchange.text();
+    int end = text.indexOf("\r\n\r\n");
+    for (String line : (end < 0 ? text : text.substring(0, end)).split("\r\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0 && line.substring(0, colon).equalsIgnoreCase(name)) {
+        return line.substring(colon + 1).trim();
+      }
+    }
+    return null;
+  }
+
+  private static Exchange readOneResponse(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buffer = new byte[8192];
+    while (true) {
+      int read;
+      try {
+        read = in.read(buffer);
+      } catch (SocketTimeoutException quiet) {
+        return new Exchange(out.toByteArray(), false);
+      } catch (IOException reset) {
+        return new Exchange(out.toByteArray(), true);
+      }
+      if (read < 0) {
+        return new Exchange(out.toByteArray(), true);
+      }
+      out.write(buffer, 0, read);
+      Exchange sofar = new Exchange(out.toByteArray(), false);
+      String text = sofar.text();
+      int headEnd = text.indexOf("\r\n\r\n");
+      String length = header(sofar, "content-length");
+      boolean closing = "close".equalsIgnoreCase(header(sofar, "connection"));
+      if (headEnd >= 0 && length != null && !closing
+          && text.length() - headEnd - 4 >= Integer.parseInt(length) && Integer.parseInt(length) > 0) {
+        return sofar;
+      }
+    }
   }
 
   static Exchange readUntilQuietOrClosed(InputStream in) throws IOException {

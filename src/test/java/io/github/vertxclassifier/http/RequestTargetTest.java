@@ -1,0 +1,54 @@
+package io.github.vertxclassifier.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class RequestTargetTest {
+
+  private static String path(String target) {
+    long range = RequestTarget.pathRange(target);
+    assertThat(range).as("valid target %s", target).isNotEqualTo(RequestTarget.INVALID);
+    return target.substring(RequestTarget.start(range), RequestTarget.end(range));
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "/|/",
+      "/helloworld|/helloworld",
+      "/helloworld?x=1|/helloworld",
+      "/a%20b|/a%20b",
+      "/a?b?c|/a",
+      "/?|/",
+      "/p#frag|/p#frag",
+      "http://host/p?q|/p",
+      "HTTPS://host:8080/p/q|/p/q",
+      "http://host/|/",
+      "coap+tcp://h/x|/x",
+      "/http://x/y|/http://x/y",
+  })
+  void pathIsTheRawBytesBeforeTheQuery(String target, String expected) {
+    assertThat(path(target)).isEqualTo(expected);
+  }
+
+  @Test
+  void absoluteFormWithoutPathHasAnEmptyPath() {
+    assertThat(path("http://host")).isEmpty();
+    assertThat(path("http://host?q=1")).isEmpty();
+  }
+
+  @Test
+  void bytesAboveAsciiArePathBytes() {
+    assertThat(path("/\u00ee\u00ff?x")).isEqualTo("/\u00ee\u00ff");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "*", "foo", "host:80", "://x/y", "1http://h/p", "http:/h/p", "/a\u0001b",
+      "/a b", "/a\u007fb", "/\u0100"})
+  void anythingElseIsNotAPath(String target) {
+    assertThat(RequestTarget.pathRange(target)).isEqualTo(RequestTarget.INVALID);
+  }
+}
