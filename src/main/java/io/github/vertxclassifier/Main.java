@@ -17,6 +17,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 import sun.misc.Signal;
@@ -65,7 +66,8 @@ public final class Main {
   /** Starts the service; readiness turns UP once every classifier instance listens. */
   public static Future<Main> start(ServiceConfig config) {
     Main main = new Main(config);
-    return main.deploy().map(main).recover(failure -> main.vertx.close().transform(v -> Future.failedFuture(failure)));
+    // On failure close without waiting: a callback chained on close() would be dispatched to a closed loop.
+    return main.deploy().map(main).onFailure(failure -> main.vertx.close());
   }
 
   private Future<Void> deploy() {
@@ -86,20 +88,25 @@ public final class Main {
         });
   }
 
-  /** Readiness 503 at once, the public port keeps serving for the drain period, then everything closes. */
-  public Future<Void> shutdown() {
+  /**
+   * Readiness 503 at once, the public port keeps serving for the drain period, then everything closes.
+   * Runs on the signal's own thread, which may block; nothing is chained on Vert.x futures once Vert.x
+   * is closing, since their callbacks would be dispatched to loops that are gone.
+   */
+  void drainAndStop() throws Exception {
     lifecycle.draining();
     LOG.info(() -> "draining for " + config.shutdownDrainSeconds() + "s before closing");
-    return vertx.timer(config.shutdownDrainSeconds(), TimeUnit.SECONDS)
-        .compose(v -> vertx.undeploy(classifierDeployment))
-        .eventually(vertx::close)
-        .eventually(() -> {
-          if (metrics != null) {
-            metrics.close();
-          }
-          return Future.succeededFuture();
-        })
-        .onSuccess(v -> LOG.info("stopped"));
+    Thread.sleep(TimeUnit.SECONDS.toMillis(config.shutdownDrainSeconds()));
+    await(vertx.undeploy(classifierDeployment));
+    await(vertx.close());
+    if (metrics != null) {
+      metrics.close();
+    }
+    LOG.info("stopped");
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   /** Closes at once, without draining (tests). */
@@ -159,7 +166,19 @@ public final class Main {
     }
 
     // A handler of our own rather than a shutdown hook: hooks can't choose the exit status (143 for TERM).
-    sun.misc.SignalHandler stop = signal -> main.shutdown().onComplete(done -> System.exit(done.succeeded() ? 0 : 1));
+    AtomicBoolean stopping = new AtomicBoolean();
+    sun.misc.SignalHandler stop = signal -> {
+      if (stopping.compareAndSet(false, true)) {
+        int status = 0;
+        try {
+          main.drainAndStop();
+        } catch (Exception e) {
+          System.err.println("vertx-classifier: unclean stop: " + e);
+          status = 1;
+        }
+        System.exit(status);
+      }
+    };
     Signal.handle(new Signal("TERM"), stop);
     Signal.handle(new Signal("INT"), stop);
   }

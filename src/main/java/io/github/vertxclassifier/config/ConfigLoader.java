@@ -7,6 +7,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 
 /**
  * Reads the configuration with vertx-config: the YAML file first, then the environment, so that the
@@ -49,11 +51,19 @@ public final class ConfigLoader {
         .eventually(retriever::close);
   }
 
+  /** The innermost cause, as one line: YAML parsers explain over several. */
   private static String rootMessage(Throwable failure) {
     Throwable root = failure;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    if (root instanceof NoSuchFileException) {
+      return "no such file";
+    }
+    if (root instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    return message.replaceAll("\\s+", " ").trim();
   }
 }

@@ -10,6 +10,11 @@ public final class FreePorts {
   private FreePorts() {
   }
 
+  /** {@code count} different free ports: the kernel may hand the same ephemeral port out twice in a row. */
+  public static int[] distinct(int count) {
+    return java.util.stream.IntStream.generate(FreePorts::next).distinct().limit(count).toArray();
+  }
+
   public static int next() {
     try (ServerSocket socket = new ServerSocket(0)) {
       socket.setReuseAddress(true);

@@ -23,11 +23,12 @@ public final class InProcessService implements AutoCloseable {
 
   /** Starts with {@code overrides} (keys as in config/application.yaml) over test defaults. */
   public static InProcessService start(JsonObject overrides) {
+    int[] ports = FreePorts.distinct(2);
     JsonObject json = new JsonObject()
         .put(ServiceConfig.HTTP_HOST, "127.0.0.1")
-        .put(ServiceConfig.HTTP_PORT, FreePorts.next())
+        .put(ServiceConfig.HTTP_PORT, ports[0])
         .put(ServiceConfig.MANAGEMENT_HOST, "127.0.0.1")
-        .put(ServiceConfig.MANAGEMENT_PORT, FreePorts.next())
+        .put(ServiceConfig.MANAGEMENT_PORT, ports[1])
         .put(ServiceConfig.INSTANCES, 2)
         .put(ServiceConfig.SHUTDOWN_DRAIN_SECONDS, 0)
         .mergeIn(overrides);

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 public final class JarProcess implements AutoCloseable {
 
   private final Process process;
+  private final Thread reader;
   private final List<String> output = new ArrayList<>();
   public final int httpPort;
   public final int managementPort;
@@ -32,7 +33,7 @@ public final class JarProcess implements AutoCloseable {
     this.process = process;
     this.httpPort = httpPort;
     this.managementPort = managementPort;
-    Thread reader = new Thread(() -> {
+    this.reader = new Thread(() -> {
       try (BufferedReader lines = new BufferedReader(
           new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
@@ -59,14 +60,15 @@ public final class JarProcess implements AutoCloseable {
 
   /**
    * Starts the jar with {@code env} added to this process's environment (free ports and 2 instances unless
-   * given), without waiting for readiness.
+   * given; an empty value unsets the variable), without waiting for readiness.
    */
   public static JarProcess launch(Map<String, String> env, String... jvmArgs) throws IOException {
     Map<String, String> environment = new HashMap<>();
     environment.put("HTTP_HOST", "127.0.0.1");
     environment.put("MANAGEMENT_HOST", "127.0.0.1");
-    environment.put("HTTP_PORT", Integer.toString(FreePorts.next()));
-    environment.put("MANAGEMENT_PORT", Integer.toString(FreePorts.next()));
+    int[] ports = FreePorts.distinct(2);
+    environment.put("HTTP_PORT", Integer.toString(ports[0]));
+    environment.put("MANAGEMENT_PORT", Integer.toString(ports[1]));
     environment.put("INSTANCES", "2");
     environment.putAll(env);
     List<String> command = new ArrayList<>();
@@ -75,7 +77,13 @@ public final class JarProcess implements AutoCloseable {
     command.add("-jar");
     command.add(jar().toAbsolutePath().toString());
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().putAll(environment);
+    environment.forEach((key, value) -> {
+      if (value.isEmpty()) {
+        builder.environment().remove(key);
+      } else {
+        builder.environment().put(key, value);
+      }
+    });
     // Run outside the project so the packaged defaults are what the jar reads, unless CONFIG_FILE says.
     builder.directory(Files.createTempDirectory("vertx-classifier-run").toFile());
     return new JarProcess(builder.start(),
@@ -126,12 +134,16 @@ public final class JarProcess implements AutoCloseable {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new IllegalStateException("still running after " + timeout + ":\n" + output());
     }
+    reader.join(5_000); // the last lines may still be in the pipe
     return process.exitValue();
   }
 
-  /** Sends SIGTERM, as Kubernetes does. */
+  /**
+   * Sends SIGTERM, as Kubernetes does. Through the ProcessHandle: Process.destroy() also closes our end of
+   * the child's output, and what it logs while stopping would be lost.
+   */
   public void terminate() {
-    process.destroy();
+    process.toHandle().destroy();
   }
 
   @Override
