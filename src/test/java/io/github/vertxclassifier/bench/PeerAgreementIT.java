@@ -25,7 +25,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The benchmark compares like with like: the Go peer (bench/go), the Python uvloop peer (bench/python) and the
- * packaged service must give byte-identical bodies for the same request-target, equal to an independent
+ * packaged service (scan, and the table variant bench/run also measures) must give byte-identical bodies for the
+ * same request-target, equal to an independent
  * re-statement of the seed's algorithm (unsigned bytes, raw path up to '?', not percent-decoded).
  *
  * <p>Needs Debian's golang-go and python3-uvloop + python3-httptools (for /usr/bin/python3): the test fails,
@@ -42,6 +43,7 @@ class PeerAgreementIT {
   private final Path root = Path.of(System.getProperty("project.root", ".")).toAbsolutePath();
   private final List<Process> peers = new ArrayList<>();
   private JarProcess service;
+  private JarProcess tableService;
   private final Map<String, Integer> ports = new LinkedHashMap<>();
 
   @BeforeAll
@@ -81,6 +83,9 @@ class PeerAgreementIT {
 
     service = JarProcess.start(Map.of("INSTANCES", "1", "CLASSIFIER_ALGORITHM", "scan"));
     ports.put("vertx", service.httpPort);
+    // bench/run also measures the table variant: it must answer the same.
+    tableService = JarProcess.start(Map.of("INSTANCES", "1", "CLASSIFIER_ALGORITHM", "table"));
+    ports.put("vertx-table", tableService.httpPort);
 
     for (Process peer : peers) {
       awaitListening(peer, ports.get(peer == peers.get(0) ? "go" : "python"), work);
@@ -95,6 +100,9 @@ class PeerAgreementIT {
     }
     if (service != null) {
       service.close();
+    }
+    if (tableService != null) {
+      tableService.close();
     }
   }
 
@@ -112,7 +120,7 @@ class PeerAgreementIT {
   }
 
   @Test
-  void allThreeGiveByteIdenticalBodiesForTrickyTargets() {
+  void allServersGiveByteIdenticalBodiesForTrickyTargets() {
     List<String> mismatches = new ArrayList<>();
     List<String> targets = trickyTargets();
     assertThat(targets).hasSizeGreaterThan(100);
