@@ -1,0 +1,3 @@
+module vertxclassifier/bench/go
+
+go 1.19
