@@ -1,0 +1,159 @@
+package io.github.vertxclassifier.k8s;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResource;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** Locating, rendering ({@code kubectl kustomize}) and parsing (fabric8 model classes) the k8s/ manifests. */
+final class Manifests {
+
+  static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  /** Overlays a team applies; each must render and pass every consistency check. */
+  static final List<String> OVERLAYS = List.of("k8s/overlays/local", "k8s/overlays/production");
+
+  private Manifests() {
+  }
+
+  /** The repository root: surefire runs in the project directory; walk up to the pom otherwise. */
+  static Path root() {
+    Path dir = Path.of(System.getProperty("project.root", System.getProperty("user.dir"))).toAbsolutePath();
+    for (Path d = dir; d != null; d = d.getParent()) {
+      if (Files.isRegularFile(d.resolve("pom.xml")) && Files.isDirectory(d.resolve("k8s"))) {
+        return d;
+      }
+    }
+    throw new IllegalStateException("no repository root (pom.xml + k8s/) above " + dir);
+  }
+
+  static Path file(String relative) {
+    return root().resolve(relative);
+  }
+
+  static String read(String relative) {
+    try {
+      return Files.readString(file(relative), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** kubectl on PATH or at /usr/bin/kubectl; empty when absent (the render tests are then skipped). */
+  static Optional<Path> kubectl() {
+    List<Path> candidates = new ArrayList<>();
+    String path = System.getenv("PATH");
+    if (path != null) {
+      for (String dir : path.split(java.io.File.pathSeparator)) {
+        if (!dir.isBlank()) {
+          candidates.add(Path.of(dir, "kubectl"));
+        }
+      }
+    }
+    candidates.add(Path.of("/usr/bin/kubectl"));
+    return candidates.stream().filter(Files::isExecutable).findFirst();
+  }
+
+  /** {@code kubectl kustomize <dir>}: the rendered multi-document YAML; fails with kubectl's error output. */
+  static String kustomize(Path kubectl, String dir) {
+    try {
+      Path out = Files.createTempFile("kustomize", ".yaml");
+      Path err = Files.createTempFile("kustomize", ".err");
+      try {
+        Process process = new ProcessBuilder(kubectl.toString(), "kustomize", file(dir).toString())
+            .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+          throw new AssertionError("kubectl kustomize " + dir + " did not finish in 120s");
+        }
+        if (process.exitValue() != 0) {
+          throw new AssertionError("kubectl kustomize " + dir + " failed (exit " + process.exitValue() + "):\n"
+              + Files.readString(err));
+        }
+        return Files.readString(out);
+      } finally {
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Every YAML document of a (multi-document) stream as a tree (a top-level list stays one array node). */
+  static List<JsonNode> documents(String yaml) {
+    try (JsonParser parser = YAML.getFactory().createParser(yaml)) {
+      List<JsonNode> docs = new ArrayList<>();
+      while (parser.nextToken() != null) {
+        JsonNode doc = YAML.readTree(parser);
+        if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
+          docs.add(doc);
+        }
+      }
+      return docs;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** One document as a fabric8 model object (GenericKubernetesResource when fabric8 doesn't know the kind). */
+  static HasMetadata toModel(JsonNode doc) {
+    try {
+      KubernetesResource resource = SERIALIZATION.unmarshal(YAML.writeValueAsString(doc), KubernetesResource.class);
+      if (!(resource instanceof HasMetadata object)) {
+        throw new AssertionError("not a Kubernetes object with metadata: " + doc);
+      }
+      return object;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Renders an overlay and parses every object with the fabric8 model. */
+  static List<HasMetadata> render(Path kubectl, String dir) {
+    return documents(kustomize(kubectl, dir)).stream().map(Manifests::toModel).toList();
+  }
+
+  /** Every .yaml file under k8s/ (manifests, patches, kustomizations). */
+  static List<Path> yamlFilesUnderK8s() {
+    try (Stream<Path> files = Files.walk(file("k8s"))) {
+      return files.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static <T extends HasMetadata> List<T> all(List<HasMetadata> objects, Class<T> type) {
+    return objects.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type) {
+    List<T> found = all(objects, type);
+    if (found.size() != 1) {
+      throw new AssertionError("expected exactly one " + type.getSimpleName() + ", found " + found.size());
+    }
+    return found.get(0);
+  }
+
+  /** A deep copy (mutation tests break copies, never the rendered originals). */
+  static List<HasMetadata> copy(List<HasMetadata> objects) {
+    return objects.stream().map(SERIALIZATION::clone).toList();
+  }
+}
