@@ -1,0 +1,180 @@
+package io.github.vertxclassifier.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.api.BugDetectors;
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.api.SilentCloseable;
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.github.vertxclassifier.support.ExpectedAnswer;
+import io.github.vertxclassifier.support.InProcessService;
+import io.github.vertxclassifier.support.RawHttp;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+
+/**
+ * Coverage-guided fuzzing of request handling over real sockets: the real service (2 instances, in this
+ * JVM, so that Jazzer's coverage of Netty's decoder, Vert.x and the service guides the mutations) gets
+ * arbitrary bytes, or a request assembled from fuzzed parts, on a fresh connection, then an end of stream.
+ * Whatever it sends back must be nothing, or responses with a 2xx or 4xx status, never a 5xx or a stack trace;
+ * the server must close the connection (it got end of stream) rather than hang; and a normal client on
+ * another connection still gets the right answer.
+ *
+ * <p>Without {@code JAZZER_FUZZ} this replays the committed inputs in {@code HttpFuzzTestInputs/}.
+ */
+class HttpFuzzTest {
+
+  private static final Pattern STATUS_LINE = Pattern.compile("(?:^|\r\n)HTTP/1\\.[01] (\\d{3}) ");
+  private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+      "PATCH", "PRI", "get", "G\u00c9T", ""};
+  private static final String[] VERSIONS = {"HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/9.9", "HTTP/0.9", "http/1.1",
+      "HTTP/1.1 ", "HTTP/1", "", "HTTP/11.1", "HTTP/1.1\u0000"};
+  private static final String[] HEADER_NAMES = {"Host", "Content-Length", "Transfer-Encoding", "Connection",
+      "Expect", "Upgrade", "HTTP2-Settings", "Content-Type", "X-A", " Host", "Host ", "", "\u00ff"};
+  /** Every this many inputs, a normal client checks the service still answers correctly. */
+  private static final int CHECK_EVERY = 10;
+  private static final int QUIET_MS = 3000;
+
+  private static InProcessService service;
+  private static long inputs;
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (service != null) {
+      service.close();
+      service = null;
+    }
+  }
+
+  // libFuzzer dictionary syntax: only \\xNN escapes, so CR LF is spelled \\x0d\\x0a.
+  @DictionaryEntries({"GET ", "HEAD ", "POST ", " HTTP/1.1\\x0d\\x0a", " HTTP/1.0\\x0d\\x0a", "Host: x\\x0d\\x0a",
+      "\\x0d\\x0a\\x0d\\x0a", "Content-Length: ", "Transfer-Encoding: chunked", "Connection: close",
+      "Connection: keep-alive", "Expect: 100-continue", "Upgrade: h2c", "0\\x0d\\x0a\\x0d\\x0a", "http://h/", "?",
+      "%", "PRI * HTTP/2.0"})
+  @FuzzTest(maxDuration = "20s")
+  void requestHandling(FuzzedDataProvider data) throws Exception {
+    if (service == null) {
+      // Started lazily, inside the fuzz target: classes load after Jazzer's agent, so they are instrumented.
+      service = InProcessService.start();
+    }
+    int port = service.httpPort();
+    byte[] request = data.consumeBoolean() ? structured(data) : data.consumeRemainingAsBytes();
+    // Jazzer's SSRF detector reports every connection unless told: only the service under test is reached.
+    try (SilentCloseable allowed = BugDetectors.allowNetworkConnections(
+        (host, to) -> to == port && ("127.0.0.1".equals(host) || "localhost".equals(host)))) {
+      String answer = send(port, request);
+      checkAnswer(request, answer);
+      if (++inputs % CHECK_EVERY == 1) {
+        String normal = send(port, RawHttp.get("/helloworld"));
+        assertThat(normal).as("a normal client after input %s", printable(request))
+            .startsWith("HTTP/1.1 200 ").endsWith("\r\n\r\n" + ExpectedAnswer.body("/helloworld"));
+      }
+    }
+  }
+
+  /** A request assembled from fuzzed parts: what a confused or hostile client would plausibly send. */
+  private static byte[] structured(FuzzedDataProvider data) {
+    StringBuilder out = new StringBuilder();
+    int requests = data.consumeInt(1, 3); // pipelined
+    for (int r = 0; r < requests; r++) {
+      String method = data.consumeBoolean() ? data.pickValue(METHODS) : data.consumeAsciiString(8);
+      String target = data.consumeBoolean() ? "/" + data.consumeString(40) : data.consumeAsciiString(40);
+      String version = data.consumeBoolean() ? data.pickValue(VERSIONS) : data.consumeAsciiString(10);
+      out.append(method).append(data.consumeBoolean() ? " " : data.pickValue(new String[] {"  ", "\t", ""}))
+          .append(target).append(' ').append(version).append(data.consumeBoolean() ? "\r\n" : "\n");
+      int headers = data.consumeInt(0, 6);
+      for (int h = 0; h < headers; h++) {
+        String name = data.consumeBoolean() ? data.pickValue(HEADER_NAMES) : data.consumeAsciiString(12);
+        out.append(name).append(data.consumeBoolean() ? ": " : ":").append(data.consumeString(30)).append("\r\n");
+      }
+      out.append("\r\n");
+      if (data.consumeBoolean()) {
+        out.append(data.consumeString(60)); // a body, or garbage between requests
+      }
+    }
+    byte[] head = out.toString().getBytes(StandardCharsets.ISO_8859_1);
+    byte[] tail = data.consumeRemainingAsBytes();
+    byte[] request = new byte[head.length + tail.length];
+    System.arraycopy(head, 0, request, 0, head.length);
+    System.arraycopy(tail, 0, request, head.length, tail.length);
+    return request;
+  }
+
+  /** Writes the input, ends the stream, reads until the server closes (it must) or stays silent too long. */
+  private static String send(int port, byte[] request) throws IOException {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      socket.setSoTimeout(QUIET_MS);
+      try {
+        socket.getOutputStream().write(request);
+        socket.getOutputStream().flush();
+        socket.shutdownOutput();
+      } catch (IOException closedWhileWriting) {
+        // the server may close on a bad prefix before we wrote everything: allowed
+      }
+      ByteArrayOutputStream answer = new ByteArrayOutputStream();
+      InputStream in = socket.getInputStream();
+      byte[] buffer = new byte[8192];
+      while (true) {
+        int read;
+        try {
+          read = in.read(buffer);
+        } catch (SocketTimeoutException silent) {
+          throw new AssertionError("the server neither answered nor closed within " + QUIET_MS + " ms of end of "
+              + "stream after " + printable(request) + "; got " + printable(answer.toByteArray()));
+        } catch (IOException reset) {
+          break; // a reset is a closed connection
+        }
+        if (read < 0) {
+          break;
+        }
+        answer.write(buffer, 0, read);
+      }
+      return answer.toString(StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  static void checkAnswer(byte[] request, String answer) {
+    if (answer.isEmpty()) {
+      return; // nothing + close
+    }
+    String input = printable(request);
+    // An HTTP/1.x status line, whatever version the request claimed (finding: "GET / *P/2.0" was answered
+    // "*P/2.0 400 Bad Request", the request's bogus version echoed; input finding-bogus-version-echoed-...).
+    assertThat(answer).as("answer to %s", input).matches("(?s)HTTP/1\\.[01] \\d{3} .*");
+    assertThat(answer).as("answer to %s", input).doesNotContain("Exception").doesNotContain("\tat ");
+    Matcher status = STATUS_LINE.matcher(answer);
+    int responses = 0;
+    while (status.find()) {
+      responses++;
+      int code = Integer.parseInt(status.group(1));
+      // 2xx or 4xx; 100 Continue is the interim answer to "Expect: 100-continue".
+      assertThat(code == 100 || code / 100 == 2 || code / 100 == 4).as("status %d of a response to %s: %s", code,
+          input, printable(answer.getBytes(StandardCharsets.ISO_8859_1))).isTrue();
+    }
+    assertThat(responses).as("responses in %s", printable(answer.getBytes(StandardCharsets.ISO_8859_1)))
+        .isPositive();
+  }
+
+  static String printable(byte[] bytes) {
+    StringBuilder out = new StringBuilder("\"");
+    for (int i = 0; i < Math.min(bytes.length, 400); i++) {
+      int b = bytes[i] & 0xFF;
+      if (b >= 0x20 && b < 0x7F && b != '\\' && b != '"') {
+        out.append((char) b);
+      } else {
+        out.append(String.format("\\x%02x", b));
+      }
+    }
+    return out.append(bytes.length > 400 ? "\"... (" + bytes.length + " bytes)" : "\"").toString();
+  }
+}
