@@ -3,6 +3,7 @@ package io.github.vertxclassifier;
 import io.github.vertxclassifier.config.ConfigLoader;
 import io.github.vertxclassifier.config.ServiceConfig;
 import io.github.vertxclassifier.http.ClassifierVerticle;
+import io.github.vertxclassifier.http.ConnectionGuard;
 import io.github.vertxclassifier.management.Lifecycle;
 import io.github.vertxclassifier.management.ManagementVerticle;
 import io.github.vertxclassifier.metrics.RequestMeters;
@@ -18,6 +19,7 @@ import java.util.Collection;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 import sun.misc.Signal;
@@ -72,9 +74,12 @@ public final class Main {
 
   private Future<Void> deploy() {
     Supplier<RequestMeters> meters = metrics == null ? () -> RequestMeters.NONE : metrics::forCurrentEventLoop;
+    // One count for every instance of the public port: touched per connection, never per request.
+    ConnectionGuard.Limits publicLimits = new ConnectionGuard.Limits(
+        config.requestHeaderTimeoutSeconds(), new AtomicInteger(), config.maxConnections());
     management = new ManagementVerticle(config, lifecycle, metrics == null ? null : metrics.registry(), eventLoops);
     return vertx.deployVerticle(management, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
-        .compose(id -> vertx.deployVerticle(() -> new ClassifierVerticle(config, lifecycle, meters, eventLoops),
+        .compose(id -> vertx.deployVerticle(() -> new ClassifierVerticle(config, lifecycle, meters, eventLoops, publicLimits),
             new DeploymentOptions().setInstances(config.instances())))
         .map(id -> {
           classifierDeployment = id;

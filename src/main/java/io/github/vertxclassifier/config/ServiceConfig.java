@@ -21,6 +21,8 @@ public record ServiceConfig(
     int idleTimeoutSeconds,
     int maxRequestLineBytes,
     int maxHeaderBytes,
+    int requestHeaderTimeoutSeconds,
+    int maxConnections,
     boolean nativeTransport) {
 
   public static final String HTTP_HOST = "HTTP_HOST";
@@ -34,12 +36,14 @@ public record ServiceConfig(
   public static final String IDLE_TIMEOUT_SECONDS = "IDLE_TIMEOUT_SECONDS";
   public static final String MAX_REQUEST_LINE_BYTES = "MAX_REQUEST_LINE_BYTES";
   public static final String MAX_HEADER_BYTES = "MAX_HEADER_BYTES";
+  public static final String REQUEST_HEADER_TIMEOUT_SECONDS = "REQUEST_HEADER_TIMEOUT_SECONDS";
+  public static final String MAX_CONNECTIONS = "MAX_CONNECTIONS";
   public static final String NATIVE_TRANSPORT = "NATIVE_TRANSPORT";
 
   /** Every key the service reads; the environment store imports only these. */
   public static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, MANAGEMENT_HOST, MANAGEMENT_PORT,
       INSTANCES, CLASSIFIER_ALGORITHM, SHUTDOWN_DRAIN_SECONDS, METRICS_ENABLED, IDLE_TIMEOUT_SECONDS,
-      MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, NATIVE_TRANSPORT);
+      MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, REQUEST_HEADER_TIMEOUT_SECONDS, MAX_CONNECTIONS, NATIVE_TRANSPORT);
 
   /** Thrown for configuration that must stop start-up; the message is the one line printed. */
   public static final class InvalidConfigException extends RuntimeException {
@@ -67,6 +71,8 @@ public record ServiceConfig(
         integer(json, IDLE_TIMEOUT_SECONDS, 60, 1, 86_400),
         integer(json, MAX_REQUEST_LINE_BYTES, 8192, 64, 1 << 20),
         integer(json, MAX_HEADER_BYTES, 8192, 256, 1 << 20),
+        integer(json, REQUEST_HEADER_TIMEOUT_SECONDS, 10, 1, 3600),
+        integer(json, MAX_CONNECTIONS, 10_000, 1, 1_000_000),
         bool(json, NATIVE_TRANSPORT, true));
     if (config.httpPort == config.managementPort) {
       throw new InvalidConfigException(
@@ -88,6 +94,7 @@ public record ServiceConfig(
         .put(SHUTDOWN_DRAIN_SECONDS, shutdownDrainSeconds).put(METRICS_ENABLED, metricsEnabled)
         .put(IDLE_TIMEOUT_SECONDS, idleTimeoutSeconds)
         .put(MAX_REQUEST_LINE_BYTES, maxRequestLineBytes).put(MAX_HEADER_BYTES, maxHeaderBytes)
+        .put(REQUEST_HEADER_TIMEOUT_SECONDS, requestHeaderTimeoutSeconds).put(MAX_CONNECTIONS, maxConnections)
         .put(NATIVE_TRANSPORT, nativeTransport);
   }
 

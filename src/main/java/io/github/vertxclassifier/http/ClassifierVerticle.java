@@ -51,6 +51,7 @@ public final class ClassifierVerticle extends VerticleBase implements Handler<Ht
   private final SiteClassifier classifier;
   private final Supplier<RequestMeters> metersFactory;
   private final Collection<Context> eventLoops;
+  private final ConnectionGuard.Limits connectionLimits;
 
   private RequestMeters meters;
   private HttpServer server;
@@ -64,12 +65,13 @@ public final class ClassifierVerticle extends VerticleBase implements Handler<Ht
   private CharSequence lastLength;
 
   public ClassifierVerticle(ServiceConfig config, Lifecycle lifecycle, Supplier<RequestMeters> metersFactory,
-      Collection<Context> eventLoops) {
+      Collection<Context> eventLoops, ConnectionGuard.Limits connectionLimits) {
     this.config = config;
     this.lifecycle = lifecycle;
     this.classifier = SiteClassifier.create(config.algorithm());
     this.metersFactory = metersFactory;
     this.eventLoops = eventLoops;
+    this.connectionLimits = connectionLimits;
   }
 
   /** Server options of the public port; shared by every instance so they bind one port together. */
@@ -93,7 +95,7 @@ public final class ClassifierVerticle extends VerticleBase implements Handler<Ht
     date = httpDate();
     vertx.setPeriodic(1000, id -> date = httpDate());
     server = vertx.createHttpServer(serverOptions(config))
-        .connectionHandler(HttpVersionGuard::install)
+        .connectionHandler(connection -> ConnectionGuard.install(connection, connectionLimits))
         .invalidRequestHandler(request -> {
           meters.rejected();
           InvalidRequests.answer(request);

@@ -16,7 +16,7 @@ import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.micrometer.PrometheusRequestHandler;
 import io.github.vertxclassifier.config.ServiceConfig;
-import io.github.vertxclassifier.http.HttpVersionGuard;
+import io.github.vertxclassifier.http.ConnectionGuard;
 import io.github.vertxclassifier.http.InvalidRequests;
 import java.util.Collection;
 import java.util.List;
@@ -59,7 +59,8 @@ public final class ManagementVerticle extends VerticleBase {
             .setIdleTimeout(config.idleTimeoutSeconds())
             .setMaxInitialLineLength(config.maxRequestLineBytes())
             .setMaxHeaderSize(config.maxHeaderBytes()))
-        .connectionHandler(HttpVersionGuard::install)
+        .connectionHandler(connection -> ConnectionGuard.install(connection,
+            ConnectionGuard.Limits.headerTimeoutOnly(config.requestHeaderTimeoutSeconds())))
         .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(request -> route(request, liveness, readiness, metrics));
     return server.listen();

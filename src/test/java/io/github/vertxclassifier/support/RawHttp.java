@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.Predicate;
 
 /**
  * Speaks HTTP/1.1 over a plain socket, byte for byte, so tests see exactly what the server writes (and can
@@ -61,7 +62,7 @@ public final class RawHttp {
       socket.setSoTimeout((int) quiet.toMillis());
       socket.getOutputStream().write(request);
       socket.getOutputStream().flush();
-      return readUntilQuietOrClosed(socket.getInputStream());
+      return readUntil(socket.getInputStream(), sofar -> false);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -77,7 +78,7 @@ public final class RawHttp {
       socket.setSoTimeout(500);
       socket.getOutputStream().write(request);
       socket.getOutputStream().flush();
-      return readOneResponse(socket.getInputStream());
+      return readUntil(socket.getInputStream(), RawHttp::isOneWholeResponse);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -96,7 +97,8 @@ public final class RawHttp {
     return null;
   }
 
-  private static Exchange readOneResponse(InputStream in) throws IOException {
+  /** Reads until the server closes, stays silent for the socket timeout, or {@code complete} holds. */
+  private static Exchange readUntil(InputStream in, Predicate<Exchange> complete) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buffer = new byte[8192];
     while (true) {
@@ -113,33 +115,19 @@ public final class RawHttp {
       }
       out.write(buffer, 0, read);
       Exchange sofar = new Exchange(out.toByteArray(), false);
-      String text = sofar.text();
-      int headEnd = text.indexOf("\r\n\r\n");
-      String length = header(sofar, "content-length");
-      boolean closing = "close".equalsIgnoreCase(header(sofar, "connection"));
-      if (headEnd >= 0 && length != null && !closing
-          && text.length() - headEnd - 4 >= Integer.parseInt(length) && Integer.parseInt(length) > 0) {
+      if (complete.test(sofar)) {
         return sofar;
       }
     }
   }
 
-  static Exchange readUntilQuietOrClosed(InputStream in) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buffer = new byte[8192];
-    while (true) {
-      int read;
-      try {
-        read = in.read(buffer);
-      } catch (SocketTimeoutException quiet) {
-        return new Exchange(out.toByteArray(), false);
-      } catch (IOException reset) {
-        return new Exchange(out.toByteArray(), true);
-      }
-      if (read < 0) {
-        return new Exchange(out.toByteArray(), true);
-      }
-      out.write(buffer, 0, read);
-    }
+  /** One whole response with a Content-Length body, on a connection the server keeps open. */
+  private static boolean isOneWholeResponse(Exchange sofar) {
+    String text = sofar.text();
+    int headEnd = text.indexOf("\r\n\r\n");
+    String length = header(sofar, "content-length");
+    boolean closing = "close".equalsIgnoreCase(header(sofar, "connection"));
+    return headEnd >= 0 && length != null && !closing && Integer.parseInt(length) > 0
+        && text.length() - headEnd - 4 >= Integer.parseInt(length);
   }
 }
