@@ -89,6 +89,7 @@ public final class ServiceMetrics implements AutoCloseable {
   public void readiness(BooleanSupplier ready) {
     Gauge.builder(READY, ready, r -> r.getAsBoolean() ? 1 : 0)
         .description("1 while the service is ready (serving), 0 while starting or draining")
+        .strongReference(true) // the supplier is referenced by nothing else; a weak reference would read NaN after a GC
         .register(registry);
   }
 
