@@ -54,6 +54,9 @@ public final class Main {
   private Main(ServiceConfig config) {
     this.config = config;
     this.metrics = config.metricsEnabled() ? new ServiceMetrics() : null;
+    if (metrics != null) {
+      metrics.readiness(lifecycle::isServing);
+    }
     VertxOptions options = new VertxOptions()
         .setEventLoopPoolSize(config.instances())
         .setWorkerPoolSize(2) // management only: scrapes and health checks

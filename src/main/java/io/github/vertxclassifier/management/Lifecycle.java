@@ -14,6 +14,10 @@ public final class Lifecycle {
     return state;
   }
 
+  public boolean isServing() {
+    return state == State.SERVING;
+  }
+
   public boolean isDraining() {
     return state == State.DRAINING;
   }

@@ -3,6 +3,7 @@ package io.github.vertxclassifier.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -23,6 +24,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -36,6 +38,7 @@ public final class ServiceMetrics implements AutoCloseable {
   static final String REQUESTS = "classifier.requests";
   static final String EVENT_LOOP_CPU = "classifier.event.loop.cpu";
   static final String PATH = "classifier.path";
+  static final String READY = "classifier.ready";
   static final String EVENT_LOOP_TAG = "event_loop";
 
   /** Latency buckets, seconds: loopback answers take tens of microseconds, a saturated pod tens of ms. */
@@ -80,6 +83,14 @@ public final class ServiceMetrics implements AutoCloseable {
         .setJvmMetricsEnabled(false) // bound explicitly above, once
         .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.SERVER_NAME))
         .setDisabledMetricsCategories(disabled);
+  }
+
+  /** {@code classifier_ready}: 1 while /health/ready answers 200, 0 while starting or draining. */
+  public void readiness(BooleanSupplier ready) {
+    Gauge.builder(READY, ready, r -> r.getAsBoolean() ? 1 : 0)
+        .description("1 while the service is ready (serving), 0 while starting or draining")
+        .strongReference(true) // the supplier is referenced by nothing else; a weak reference would read NaN after a GC
+        .register(registry);
   }
 
   /**

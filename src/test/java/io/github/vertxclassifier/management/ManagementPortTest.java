@@ -110,7 +110,10 @@ class ManagementPortTest {
   void readinessIs503WhileDrainingAndLivenessStaysUp() throws Exception {
     try (InProcessService draining = InProcessService.start()) {
       assertThat(RawHttp.exchange(draining.managementPort(), RawHttp.get("/health/ready")).status()).isEqualTo(200);
+      System.gc(); // the gauge must survive a collection (Micrometer holds gauge state weakly by default)
+      assertThat(scrape(draining)).containsPattern("(?m)^classifier_ready 1\\.0$");
       draining.main().lifecycle().draining();
+      assertThat(scrape(draining)).containsPattern("(?m)^classifier_ready 0\\.0$");
       RawHttp.Exchange ready = RawHttp.exchange(draining.managementPort(), RawHttp.get("/health/ready"));
       assertThat(ready.status()).isEqualTo(503);
       assertThat(ready.body()).contains("DRAINING");
@@ -142,6 +145,10 @@ class ManagementPortTest {
       assertThat(RawHttp.exchange(off.httpPort(), RawHttp.get("/helloworld")).body()).endsWith("total:\t11\n");
       assertThat(RawHttp.exchange(off.managementPort(), RawHttp.get("/health/ready")).status()).isEqualTo(200);
     }
+  }
+
+  private static String scrape(InProcessService service) {
+    return RawHttp.exchange(service.managementPort(), RawHttp.get("/metrics")).body();
   }
 
   private static List<Double> values(String metrics, String family) {
