@@ -21,6 +21,7 @@ class ConnectionFloodIT {
   @Test
   void thousandKeepAliveConnectionsAreServedWithoutErrors() throws Exception {
     try (JarProcess jar = JarProcess.start(Map.of("INSTANCES", "2"))) {
+      double openFiles = Scrape.sum(jar.managementPort, "process_files_open_files");
       Wrk.Result result = Wrk.run(List.of("-t2", "-c1000", "-d5s", "--timeout", "5s",
           "http://127.0.0.1:" + jar.httpPort + "/helloworld"), 60);
       assertThat(result.requests()).as(result.output()).isGreaterThan(1000);
@@ -30,6 +31,10 @@ class ConnectionFloodIT {
       assertThat(RawHttp.exchange(jar.managementPort, RawHttp.get("/health/live")).status()).isEqualTo(200);
       assertThat(RawHttp.exchange(jar.httpPort, RawHttp.get("/helloworld")).body())
           .isEqualTo(ExpectedAnswer.body("/helloworld"));
+      // No leak: once wrk's 1000 connections are gone, so are their sockets.
+      assertThat(Scrape.awaitAtMost(jar.managementPort, "process_files_open_files", openFiles + 10,
+          java.time.Duration.ofSeconds(10))).as("open files after the flood (before: %.0f)", openFiles)
+          .isLessThanOrEqualTo(openFiles + 10);
     }
   }
 

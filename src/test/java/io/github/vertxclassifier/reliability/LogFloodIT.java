@@ -9,8 +9,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +31,7 @@ class LogFloodIT {
     try (JarProcess jar = JarProcess.start(Map.of("MAX_REQUEST_LINE_BYTES", "1024", "MAX_HEADER_BYTES", "1024"))) {
       Thread.sleep(500); // start-up lines written
       int before = jar.output().split("\n").length;
+      double openFiles = Scrape.sum(jar.managementPort, "process_files_open_files");
       Random random = new Random(42);
       StringBuilder perKind = new StringBuilder();
       for (int kind = 0; kind < KINDS.length; kind++) {
@@ -46,11 +49,17 @@ class LogFloodIT {
       Thread.sleep(1000); // let anything logged reach us
       String[] lines = jar.output().split("\n");
       String added = String.join("\n", java.util.Arrays.copyOfRange(lines, Math.min(before, lines.length), lines.length));
-      assertThat(lines.length - before).as("lines logged for %d hostile connections (1 in 5 on the management port):%s"
+      SoftAssertions soft = new SoftAssertions(); // the log, the leak check and liveness, each reported
+      soft.assertThat(lines.length - before).as("lines logged for %d hostile connections (1 in 5 on the management port):%s"
               + "%nlines:%n%s", CONNECTIONS, perKind, added)
           .isLessThanOrEqualTo(5);
-      assertThat(added).doesNotContain("Exception").doesNotContain("\tat ");
-      assertThat(jar.process().isAlive()).isTrue();
+      soft.assertThat(added).doesNotContain("Exception").doesNotContain("\tat ");
+      soft.assertThat(jar.process().isAlive()).isTrue();
+      // No leak: the hostile connections' sockets are all closed again.
+      soft.assertThat(Scrape.awaitAtMost(jar.managementPort, "process_files_open_files", openFiles + 5, Duration.ofSeconds(5)))
+          .as("open files after %d hostile connections (before: %.0f)", CONNECTIONS, openFiles)
+          .isLessThanOrEqualTo(openFiles + 5);
+      soft.assertAll();
     }
   }
 
