@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,14 +122,24 @@ class SlowClientIT {
     }
     normal.get(10, TimeUnit.SECONDS);
 
-    for (Trickle trickle : new Trickle[] {publicPort, management.get(20, TimeUnit.SECONDS)}) {
-      assertThat(trickle.answer()).as("answer to a trickled request").startsWith("HTTP/1.1 408 ");
-      assertThat(trickle.answer().toLowerCase()).contains("connection: close");
-      // Deadline 2 s after the first byte, checked once a second: 2..3 s, 4 s allowed.
-      assertThat(trickle.closedAfter()).as("closed after").isBetween(Duration.ofMillis(1900), Duration.ofSeconds(4));
-      assertThat(trickle.bytesSent()).as("bytes trickled before the 408").isLessThan(TRICKLED.length);
+    SoftAssertions soft = new SoftAssertions(); // both ports reported, whichever fails
+    checkTimedOut(soft, "public port", publicPort);
+    try {
+      checkTimedOut(soft, "management port", management.get(20, TimeUnit.SECONDS));
+    } catch (java.util.concurrent.ExecutionException e) {
+      soft.fail("management port: " + e.getCause().getMessage());
     }
-    assertThat(served.get()).as("requests a normal client got answered meanwhile").isGreaterThan(10);
+    soft.assertThat(served.get()).as("requests a normal client got answered meanwhile").isGreaterThan(10);
+    soft.assertAll();
+  }
+
+  private static void checkTimedOut(SoftAssertions soft, String port, Trickle trickle) {
+    soft.assertThat(trickle.answer()).as("%s: answer to a trickled request", port).startsWith("HTTP/1.1 408 ");
+    soft.assertThat(trickle.answer().toLowerCase()).as(port).contains("connection: close");
+    // Deadline 2 s after the first byte, checked once a second: 2..3 s, 4 s allowed.
+    soft.assertThat(trickle.closedAfter()).as("%s: closed after", port)
+        .isBetween(Duration.ofMillis(1900), Duration.ofSeconds(4));
+    soft.assertThat(trickle.bytesSent()).as("%s: bytes trickled before the 408", port).isLessThan(TRICKLED.length);
   }
 
   @Test
