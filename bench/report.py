@@ -12,11 +12,12 @@ import math
 import os
 from collections import OrderedDict
 
-SERVER_ORDER = ['vertx-scan', 'vertx-table', 'vertx-scan-nometrics', 'go', 'python', 'nginx']
+SERVER_ORDER = ['vertx-scan', 'vertx-table', 'vertx-scan-nometrics', 'vertx-scan-nio', 'go', 'python', 'nginx']
 LABELS = {
     'vertx-scan': 'Vert.x scan (metrics on)',
     'vertx-table': 'Vert.x table (metrics on)',
     'vertx-scan-nometrics': 'Vert.x scan (metrics off)',
+    'vertx-scan-nio': 'Vert.x scan (NIO transport, metrics on)',
     'go': 'Go net/http',
     'python': 'Python uvloop+httptools',
     'nginx': 'nginx constant answer',
@@ -81,6 +82,9 @@ def markdown(rows, base):
         out.append('| vertx-scan / nginx, N=%d | %s |' % (n, ratio(get('vertx-scan', n), get('nginx', n))))
     out.append('| metrics on / metrics off (vertx-scan / vertx-scan-nometrics), N=11 | %s |'
                % ratio(get('vertx-scan', 11), get('vertx-scan-nometrics', 11)))
+    for n in ns:
+        out.append('| epoll / NIO (vertx-scan / vertx-scan-nio), N=%d | %s |'
+                   % (n, ratio(get('vertx-scan', n), get('vertx-scan-nio', n))))
     cores = sorted({r['cores'] for r in rows})
     if len(cores) > 1:
         out += ['', '## Cores sweep (requests/s)', '',
