@@ -17,6 +17,12 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -26,8 +32,9 @@ import org.junit.jupiter.api.AfterAll;
  * JVM, so that Jazzer's coverage of Netty's decoder, Vert.x and the service guides the mutations) gets
  * arbitrary bytes, or a request assembled from fuzzed parts, on a fresh connection, then an end of stream.
  * Whatever it sends back must be nothing, or responses with a 2xx or 4xx status, never a 5xx or a stack trace;
- * the server must close the connection (it got end of stream) rather than hang; and a normal client on
- * another connection still gets the right answer.
+ * the server must close the connection (it got end of stream) rather than hang; it must log no warning or
+ * error for it (log flooding is an outage too); and a normal client on another connection still gets the
+ * right answer.
  *
  * <p>Without {@code JAZZER_FUZZ} this replays the committed inputs in {@code HttpFuzzTestInputs/}.
  */
@@ -46,9 +53,30 @@ class HttpFuzzTest {
 
   private static InProcessService service;
   private static long inputs;
+  /** Warnings and errors the server logs (java.util.logging, as Vert.x does here): none per request allowed. */
+  private static final Queue<LogRecord> LOGGED = new ConcurrentLinkedQueue<>();
+  private static final Handler CAPTURE = new Handler() {
+    @Override
+    public void publish(LogRecord record) {
+      String logger = record.getLoggerName() == null ? "" : record.getLoggerName();
+      if (record.getLevel().intValue() >= Level.WARNING.intValue()
+          && (logger.startsWith("io.vertx") || logger.startsWith("io.netty") || logger.startsWith("io.github"))) {
+        LOGGED.add(record);
+      }
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+    }
+  };
 
   @AfterAll
   static void stop() throws Exception {
+    Logger.getLogger("").removeHandler(CAPTURE);
     if (service != null) {
       service.close();
       service = null;
@@ -65,6 +93,7 @@ class HttpFuzzTest {
     if (service == null) {
       // Started lazily, inside the fuzz target: classes load after Jazzer's agent, so they are instrumented.
       service = InProcessService.start();
+      Logger.getLogger("").addHandler(CAPTURE);
     }
     int port = service.httpPort();
     byte[] request = data.consumeBoolean() ? structured(data) : data.consumeRemainingAsBytes();
@@ -73,6 +102,13 @@ class HttpFuzzTest {
         (host, to) -> to == port && ("127.0.0.1".equals(host) || "localhost".equals(host)))) {
       String answer = send(port, request);
       checkAnswer(request, answer);
+      LogRecord logged = LOGGED.poll();
+      if (logged != null) {
+        LOGGED.clear();
+        throw new AssertionError("the server logged " + logged.getLevel() + " " + logged.getLoggerName() + ": "
+            + logged.getMessage() + (logged.getThrown() == null ? "" : " (" + logged.getThrown() + ")")
+            + " for input " + printable(request));
+      }
       if (++inputs % CHECK_EVERY == 1) {
         String normal = send(port, RawHttp.get("/helloworld"));
         assertThat(normal).as("a normal client after input %s", printable(request))
