@@ -11,7 +11,6 @@ import io.github.vertxclassifier.metrics.ServiceMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -26,8 +25,8 @@ import sun.misc.Signal;
 
 /**
  * Wires configuration, metrics and deployment: one Vert.x instance whose event-loop pool has one loop per
- * classifier instance, {@code INSTANCES} classifier verticles on the public port, and a worker verticle on
- * the management port. SIGTERM drains and exits 0.
+ * classifier instance, {@code INSTANCES} classifier verticles on the public port, and a management verticle
+ * whose scrapes run on a worker thread. SIGTERM drains and exits 0.
  */
 public final class Main {
 
@@ -81,7 +80,7 @@ public final class Main {
     ConnectionGuard.Limits publicLimits = new ConnectionGuard.Limits(
         config.requestHeaderTimeoutSeconds(), new AtomicInteger(), config.maxConnections());
     management = new ManagementVerticle(config, lifecycle, metrics == null ? null : metrics.registry(), eventLoops);
-    return vertx.deployVerticle(management, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+    return vertx.deployVerticle(management)
         .compose(id -> vertx.deployVerticle(() -> new ClassifierVerticle(config, lifecycle, meters, eventLoops, publicLimits),
             new DeploymentOptions().setInstances(config.instances())))
         .map(id -> {

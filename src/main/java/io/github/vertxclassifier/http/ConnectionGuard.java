@@ -117,8 +117,12 @@ public final class ConnectionGuard {
       if (msg instanceof HttpRequest request) {
         requestStartedAt = -1;
         HttpVersion version = request.protocolVersion();
-        if (request.decoderResult().isSuccess() && version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0) {
-          request.setDecoderResult(UNSUPPORTED_VERSION);
+        if (version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0) {
+          // Answered as HTTP/1.1: the error response must not echo whatever the client called a version.
+          request.setProtocolVersion(HttpVersion.HTTP_1_1);
+          if (request.decoderResult().isSuccess()) {
+            request.setDecoderResult(UNSUPPORTED_VERSION);
+          }
         }
       }
       ctx.fireChannelRead(msg);

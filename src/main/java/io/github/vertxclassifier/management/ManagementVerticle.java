@@ -3,7 +3,6 @@ package io.github.vertxclassifier.management;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
@@ -14,7 +13,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.healthchecks.CheckResult;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
-import io.vertx.micrometer.PrometheusRequestHandler;
 import io.github.vertxclassifier.config.ServiceConfig;
 import io.github.vertxclassifier.http.ConnectionGuard;
 import io.github.vertxclassifier.http.InvalidRequests;
@@ -22,13 +20,15 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The management port: {@code GET /metrics}, {@code /health/live}, {@code /health/ready}. Deployed as a
- * worker verticle so that rendering a scrape never runs on a classifier event loop.
+ * The management port: {@code GET /metrics}, {@code /health/live}, {@code /health/ready}. It runs on an
+ * event loop like every HTTP server here (so its connections get the same guard at once); rendering a
+ * scrape, the one costly step, runs on a worker thread so that it never stalls a classifier loop.
  */
 public final class ManagementVerticle extends VerticleBase {
 
   /** How long an event loop may take to answer the liveness ping before the pod counts as stuck. */
   private static final long EVENT_LOOP_PING_TIMEOUT_MS = 2_000;
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
   private final ServiceConfig config;
   private final Lifecycle lifecycle;
@@ -50,19 +50,19 @@ public final class ManagementVerticle extends VerticleBase {
         .register("event-loops", EVENT_LOOP_PING_TIMEOUT_MS, this::eventLoopsRespond);
     HealthChecks readiness = HealthChecks.create(vertx)
         .register("lifecycle", promise -> promise.complete(lifecycleStatus()));
-    Handler<HttpServerRequest> metrics = registry == null ? null : PrometheusRequestHandler.create(registry);
 
     server = vertx.createHttpServer(new HttpServerOptions()
             .setHost(config.managementHost())
             .setPort(config.managementPort())
             .setMetricsName("management")
+            .setHttp2ClearTextEnabled(false)
             .setIdleTimeout(config.idleTimeoutSeconds())
             .setMaxInitialLineLength(config.maxRequestLineBytes())
             .setMaxHeaderSize(config.maxHeaderBytes()))
         .connectionHandler(connection -> ConnectionGuard.install(connection,
             ConnectionGuard.Limits.headerTimeoutOnly(config.requestHeaderTimeoutSeconds())))
         .invalidRequestHandler(InvalidRequests::answer)
-        .requestHandler(request -> route(request, liveness, readiness, metrics));
+        .requestHandler(request -> route(request, liveness, readiness));
     return server.listen();
   }
 
@@ -70,8 +70,7 @@ public final class ManagementVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private void route(HttpServerRequest request, HealthChecks liveness, HealthChecks readiness,
-      Handler<HttpServerRequest> metrics) {
+  private void route(HttpServerRequest request, HealthChecks liveness, HealthChecks readiness) {
     String path = request.path();
     boolean known = path.equals("/metrics") || path.equals("/health/live") || path.equals("/health/ready");
     if (!known) {
@@ -80,10 +79,16 @@ public final class ManagementVerticle extends VerticleBase {
       request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD");
       plain(request, 405, "Method Not Allowed\n");
     } else if (path.equals("/metrics")) {
-      if (metrics == null) {
+      if (registry == null) {
         plain(request, 404, "Metrics are disabled (METRICS_ENABLED=false)\n");
       } else {
-        metrics.handle(request);
+        vertx.executeBlocking(registry::scrape).onComplete(scrape -> {
+          if (scrape.succeeded()) {
+            request.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(scrape.result());
+          } else {
+            plain(request, 503, "Scrape failed\n");
+          }
+        });
       }
     } else {
       HealthChecks checks = path.equals("/health/live") ? liveness : readiness;
