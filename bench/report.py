@@ -131,6 +131,7 @@ def chart(path, title, xlabel, series, log_x):
     ax.legend(fontsize='small')
     fig.tight_layout()
     fig.savefig(path, format='svg')
+    fig.savefig(os.path.splitext(path)[0] + '.png', format='png', dpi=100)  # for viewers without SVG
     plt.close(fig)
 
 
