@@ -180,8 +180,14 @@ def main():
     ap.add_argument('--cores-chart', action='store_true', help='draw rps-vs-cores.svg (a CORES sweep ran)')
     args = ap.parse_args()
     rows = load(os.path.join(args.out, 'results.csv'))
+    machine = os.path.join(args.out, 'machine.txt')
     with open(os.path.join(args.out, 'results.md'), 'w') as f:
-        f.write(markdown(rows, args.base_cores))
+        text = markdown(rows, args.base_cores)
+        if os.path.exists(machine):  # the command, core count and date, first thing under the title
+            title, rest = text.split('\n', 1)
+            lines = ['- ' + line.strip() for line in open(machine) if line.strip()]
+            text = title + '\n\n' + '\n'.join(lines) + '\n' + rest
+        f.write(text)
     by_n = OrderedDict()
     for s in ordered_servers(rows):
         by_n[LABELS.get(s, s)] = [(r['N'], r['rps']) for r in rows
