@@ -48,7 +48,6 @@ public final class Main {
   private final Collection<Context> eventLoops = new ConcurrentLinkedQueue<>();
   private ManagementVerticle management;
   private String classifierDeployment;
-  private int httpPort;
 
   private Main(ServiceConfig config) {
     this.config = config;
@@ -85,7 +84,6 @@ public final class Main {
             new DeploymentOptions().setInstances(config.instances())))
         .map(id -> {
           classifierDeployment = id;
-          httpPort = config.httpPort();
           lifecycle.serving();
           LOG.info(() -> String.format("serving on %s:%d with %d classifier instance(s) (%s, %s transport), "
                   + "management on %s:%d, metrics %s", config.httpHost(), config.httpPort(), config.instances(),
@@ -130,7 +128,7 @@ public final class Main {
   }
 
   public int httpPort() {
-    return httpPort;
+    return config.httpPort();
   }
 
   public Lifecycle lifecycle() {

@@ -14,7 +14,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.time.ZoneOffset;
@@ -74,27 +73,19 @@ public final class ClassifierVerticle extends VerticleBase implements Handler<Ht
     this.connectionLimits = connectionLimits;
   }
 
-  /** Server options of the public port; shared by every instance so they bind one port together. */
-  public static HttpServerOptions serverOptions(ServiceConfig config) {
-    return new HttpServerOptions()
-        .setHost(config.httpHost())
-        .setPort(config.httpPort())
-        .setMetricsName("public")
-        .setIdleTimeout(config.idleTimeoutSeconds())
-        .setMaxInitialLineLength(config.maxRequestLineBytes())
-        .setMaxHeaderSize(config.maxHeaderBytes())
-        // HTTP/1.1 only, as the seed's peers; handlers touch a connection from its own loop only.
-        .setHttp2ClearTextEnabled(false)
-        .setStrictThreadMode(true);
-  }
-
   @Override
   public Future<?> start() {
     meters = metersFactory.get(); // on this verticle's event loop: the meters carry its name
     eventLoops.add(context);
     date = httpDate();
     vertx.setPeriodic(1000, id -> date = httpDate());
-    server = vertx.createHttpServer(serverOptions(config))
+    // The instances share one port: Vert.x spreads its connections across them. Handlers touch a connection
+    // from its own loop only, so Vert.x may skip its thread checks (strict thread mode).
+    server = vertx.createHttpServer(ConnectionGuard.serverOptions(config)
+            .setHost(config.httpHost())
+            .setPort(config.httpPort())
+            .setMetricsName("public")
+            .setStrictThreadMode(true))
         .connectionHandler(connection -> ConnectionGuard.install(connection, connectionLimits))
         .invalidRequestHandler(request -> {
           meters.rejected();

@@ -10,7 +10,9 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.github.vertxclassifier.config.ServiceConfig;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +49,19 @@ public final class ConnectionGuard {
     public static Limits headerTimeoutOnly(int requestHeaderTimeoutSeconds) {
       return new Limits(requestHeaderTimeoutSeconds, null, 0);
     }
+  }
+
+  /**
+   * Options every HTTP server here starts from: the idle timeout and request limits of the configuration,
+   * and HTTP/1.1 only. The guard needs the latter: with cleartext HTTP/2 enabled, Vert.x's protocol sniffing
+   * sits in front of it and a trickled request never reaches it.
+   */
+  public static HttpServerOptions serverOptions(ServiceConfig config) {
+    return new HttpServerOptions()
+        .setIdleTimeout(config.idleTimeoutSeconds())
+        .setMaxInitialLineLength(config.maxRequestLineBytes())
+        .setMaxHeaderSize(config.maxHeaderBytes())
+        .setHttp2ClearTextEnabled(false);
   }
 
   private final Limits limits;

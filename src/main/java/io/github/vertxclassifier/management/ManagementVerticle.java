@@ -8,7 +8,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.healthchecks.CheckResult;
 import io.vertx.ext.healthchecks.HealthChecks;
@@ -51,14 +50,10 @@ public final class ManagementVerticle extends VerticleBase {
     HealthChecks readiness = HealthChecks.create(vertx)
         .register("lifecycle", promise -> promise.complete(lifecycleStatus()));
 
-    server = vertx.createHttpServer(new HttpServerOptions()
+    server = vertx.createHttpServer(ConnectionGuard.serverOptions(config)
             .setHost(config.managementHost())
             .setPort(config.managementPort())
-            .setMetricsName("management")
-            .setHttp2ClearTextEnabled(false)
-            .setIdleTimeout(config.idleTimeoutSeconds())
-            .setMaxInitialLineLength(config.maxRequestLineBytes())
-            .setMaxHeaderSize(config.maxHeaderBytes()))
+            .setMetricsName("management"))
         .connectionHandler(connection -> ConnectionGuard.install(connection,
             ConnectionGuard.Limits.headerTimeoutOnly(config.requestHeaderTimeoutSeconds())))
         .invalidRequestHandler(InvalidRequests::answer)
