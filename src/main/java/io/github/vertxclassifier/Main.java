@@ -13,7 +13,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import java.util.Collection;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +61,7 @@ public final class Main {
     this.vertx = metrics == null
         ? Vertx.builder().with(options).build()
         : Vertx.builder().with(options.setMetricsOptions(ServiceMetrics.vertxOptions()))
-            .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+            .withMetrics(metrics.vertxMetricsFactory())
             .build();
   }
 

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -41,12 +42,8 @@ public final class ServiceMetrics implements AutoCloseable {
   static final String READY = "classifier.ready";
   static final String EVENT_LOOP_TAG = "event_loop";
 
-  /**
-   * Vert.x meters recorded on every request that nothing here reads (dashboard, alerts): denied, so that
-   * they become no-ops and cost nothing on the request path.
-   */
+  /** Vert.x's per-connection byte counters: nothing here reads them (dashboard, alerts), so they are no-ops. */
   private static final Set<String> UNUSED_VERTX_METERS = Set.of(
-      "vertx.http.server.request.bytes", "vertx.http.server.response.bytes",
       "vertx.http.server.bytes.read", "vertx.http.server.bytes.written");
 
   /** Latency buckets, seconds: loopback answers take tens of microseconds, a saturated pod tens of ms. */
@@ -81,7 +78,8 @@ public final class ServiceMetrics implements AutoCloseable {
 
   /**
    * Options for vertx-micrometer-metrics: HTTP server meters only, with bounded labels (method, status
-   * code, and which server: "public" or "management"); never the path.
+   * code, and which server: "public" or "management"); never the path. {@link HttpRequestMetrics} records
+   * the request meters with these labels.
    */
   public static MicrometerMetricsOptions vertxOptions() {
     Set<String> disabled = EnumSet.complementOf(EnumSet.of(MetricsDomain.HTTP_SERVER)).stream()
@@ -92,6 +90,14 @@ public final class ServiceMetrics implements AutoCloseable {
         .setJvmMetricsEnabled(false) // bound explicitly above, once
         .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.SERVER_NAME))
         .setDisabledMetricsCategories(disabled);
+  }
+
+  /**
+   * Vert.x's metrics SPI on this registry: vertx-micrometer-metrics, with the per-request HTTP server meters
+   * recorded by {@link HttpRequestMetrics}.
+   */
+  public VertxMetricsFactory vertxMetricsFactory() {
+    return new ServiceMetricsFactory(registry);
   }
 
   /** {@code classifier_ready}: 1 while /health/ready answers 200, 0 while starting or draining. */

@@ -1,0 +1,142 @@
+package io.github.vertxclassifier.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.http.HttpClientConfig;
+import io.vertx.core.http.HttpServerConfig;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.metrics.MetricsOptions;
+import io.vertx.core.net.QuicEndpointConfig;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.TcpClientConfig;
+import io.vertx.core.net.TcpServerConfig;
+import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.core.spi.metrics.ClientMetrics;
+import io.vertx.core.spi.metrics.DatagramSocketMetrics;
+import io.vertx.core.spi.metrics.EventBusMetrics;
+import io.vertx.core.spi.metrics.HttpClientMetrics;
+import io.vertx.core.spi.metrics.HttpServerMetrics;
+import io.vertx.core.spi.metrics.PoolMetrics;
+import io.vertx.core.spi.metrics.TransportMetrics;
+import io.vertx.core.spi.metrics.VertxMetrics;
+import io.vertx.micrometer.MetricsNaming;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Vert.x's metrics SPI for this service: vertx-micrometer-metrics for everything (connections, and any
+ * client, pool or event-bus metrics a later verticle brings), except the per-request HTTP server meters,
+ * which {@link HttpRequestMetrics} records under the same names and labels at a fraction of the cost.
+ */
+final class ServiceMetricsFactory implements VertxMetricsFactory {
+
+  private final MicrometerMetricsFactory library;
+  private final MeterRegistry registry;
+
+  ServiceMetricsFactory(MeterRegistry registry) {
+    this.library = new MicrometerMetricsFactory(registry);
+    this.registry = registry;
+  }
+
+  @Override
+  public VertxMetrics metrics(VertxOptions options) {
+    MetricsNaming names = ((MicrometerMetricsOptions) newOptions(options.getMetricsOptions())).getMetricsNaming();
+    return new RequestMetricsOverride(library.metrics(options), names);
+  }
+
+  @Override
+  public MetricsOptions newOptions() {
+    return library.newOptions();
+  }
+
+  @Override
+  public MetricsOptions newOptions(MetricsOptions options) {
+    return library.newOptions(options);
+  }
+
+  @Override
+  public MetricsOptions newOptions(JsonObject json) {
+    return library.newOptions(json);
+  }
+
+  /** vertx-micrometer-metrics' {@link VertxMetrics}, with HTTP server request metrics replaced. */
+  private final class RequestMetricsOverride implements VertxMetrics {
+    private final VertxMetrics library;
+    // Vert.x asks once per server instance (one per event loop); all instances of a server share meters.
+    private final Map<String, HttpRequestMetrics> byServerName = new ConcurrentHashMap<>();
+    private final MetricsNaming names;
+
+    RequestMetricsOverride(VertxMetrics library, MetricsNaming names) {
+      this.library = library;
+      this.names = names;
+    }
+
+    @Override
+    public HttpServerMetrics<?, ?> createHttpServerMetrics(HttpServerConfig config, SocketAddress tcpLocal,
+        SocketAddress udpLocal) {
+      String name = config.getObservabilityConfig() == null ? null : config.getObservabilityConfig().getMetricsName();
+      return byServerName.computeIfAbsent(name == null ? "" : name,
+          serverName -> new HttpRequestMetrics(registry, names, serverName));
+    }
+
+    @Override
+    public TransportMetrics<?> createTcpServerMetrics(TcpServerConfig config, String protocol, SocketAddress local) {
+      return library.createTcpServerMetrics(config, protocol, local);
+    }
+
+    @Override
+    public TransportMetrics<?> createTcpClientMetrics(TcpClientConfig config, String protocol) {
+      return library.createTcpClientMetrics(config, protocol);
+    }
+
+    @Override
+    public TransportMetrics<?> createQuicEndpointMetrics(QuicEndpointConfig config, String protocol,
+        SocketAddress local) {
+      return library.createQuicEndpointMetrics(config, protocol, local);
+    }
+
+    @Override
+    public HttpClientMetrics<?, ?> createHttpClientMetrics(HttpClientConfig config) {
+      return library.createHttpClientMetrics(config);
+    }
+
+    @Override
+    public ClientMetrics<?, ?, ?> createClientMetrics(SocketAddress remote, String type, String namespace) {
+      return library.createClientMetrics(remote, type, namespace);
+    }
+
+    @Override
+    public EventBusMetrics<?> createEventBusMetrics() {
+      return library.createEventBusMetrics();
+    }
+
+    @Override
+    public DatagramSocketMetrics createDatagramSocketMetrics(DatagramSocketOptions options) {
+      return library.createDatagramSocketMetrics(options);
+    }
+
+    @Override
+    public PoolMetrics<?, ?> createPoolMetrics(String type, String name, int maxSize) {
+      return library.createPoolMetrics(type, name, maxSize);
+    }
+
+    @Override
+    public void vertxCreated(Vertx vertx) {
+      library.vertxCreated(vertx);
+    }
+
+    @Override
+    public boolean isMetricsEnabled() {
+      return library.isMetricsEnabled();
+    }
+
+    @Override
+    public void close() {
+      library.close();
+    }
+  }
+}
