@@ -3,6 +3,9 @@
 
     /usr/bin/python3 bench/report.py OUT_DIR [--base-cores 1] [--cores-chart]
 
+The CSV has one row per server, N, core count and round. A server's figure is its median round; a ratio
+is the median of the per-round ratios (the two servers of a round ran back to back, under the same noise).
+
 Charts use matplotlib (Debian: python3-matplotlib) when it imports, else a small hand-written SVG.
 Refused runs (no numbers in the CSV) show as "refused" and are left out of ratios and charts.
 """
@@ -10,6 +13,7 @@ import argparse
 import csv
 import math
 import os
+import statistics
 from collections import OrderedDict
 
 SERVER_ORDER = ['vertx-scan', 'vertx-table', 'vertx-scan-nometrics', 'vertx-scan-nio', 'go', 'python', 'nginx']
@@ -31,8 +35,25 @@ def load(path):
             r['N'] = int(r['N'])
             r['cores'] = int(r['cores'])
             r['rps'] = float(r['requests_per_sec']) if r['requests_per_sec'] else None
+            r['round'] = int(r.get('round') or 1)
             rows.append(r)
     return rows
+
+
+def median_rounds(rows):
+    """One row per (server, N, cores): its median round (the lower one of an even count, so that p50/p99
+    come from a real run), or a refused round if any was refused."""
+    groups = OrderedDict()
+    for r in rows:
+        groups.setdefault((r['server'], r['N'], r['cores']), []).append(r)
+    out = []
+    for rounds in groups.values():
+        refused = [r for r in rounds if r['rps'] is None]
+        if refused:
+            out.append(refused[0])
+        else:
+            out.append(sorted(rounds, key=lambda r: r['rps'])[(len(rounds) - 1) // 2])
+    return out
 
 
 def ordered_servers(rows):
@@ -47,20 +68,29 @@ def fmt_rps(v):
     return 'refused' if v is None else '{:,.0f}'.format(v)
 
 
-def ratio(a, b):
-    if a is None or b is None or b == 0:
+def ratio(rows, a, b, n, cores):
+    """Median over rounds of a's requests/s / b's, with the range when there are several rounds."""
+    def by_round(server):
+        return {r['round']: r['rps'] for r in rows if (r['server'], r['N'], r['cores']) == (server, n, cores)}
+    ra, rb = by_round(a), by_round(b)
+    rounds = sorted(set(ra) & set(rb))
+    if not rounds or any(ra[k] is None or not rb[k] for k in rounds):
         return 'n/a'
-    return '%.2fx' % (a / b)
+    values = [ra[k] / rb[k] for k in rounds]
+    text = '%.2fx' % statistics.median(values)
+    return text if len(values) == 1 else '%s (%.2f-%.2f)' % (text, min(values), max(values))
 
 
-def markdown(rows, base):
+def markdown(all_rows, base):
+    rows = median_rounds(all_rows)
+    rounds = max(r['round'] for r in all_rows)
     main = {(r['server'], r['N']): r for r in rows if r['cores'] == base}
     ns = sorted({r['N'] for r in rows})
     servers = [s for s in ordered_servers(rows) if any(k[0] == s for k in main)]
-    get = lambda s, n: main[(s, n)]['rps'] if (s, n) in main else None
     out = ['# Benchmark results', '',
            'wrk -t1 -c40, server on %d core(s) (CPU 0%s), wrk on the others. Requests/s (higher is better); '
-           'p50 / p99 latency in ms.' % (base, '' if base == 1 else '-%d' % (base - 1)), '',
+           'p50 / p99 latency in ms. Each cell is the median of %d round(s); in each round every server ran '
+           'in turn.' % (base, '' if base == 1 else '-%d' % (base - 1), rounds), '',
            '| server | ' + ' | '.join('N=%d' % n for n in ns) + ' |',
            '|---|' + '---:|' * len(ns)]
     for s in servers:
@@ -74,17 +104,20 @@ def markdown(rows, base):
             else:
                 cells.append('%s (%s / %s)' % (fmt_rps(r['rps']), r['latency_p50_ms'], r['latency_p99_ms']))
         out.append('| %s | %s |' % (LABELS.get(s, s), ' | '.join(cells)))
-    out += ['', '## Ratios (requests/s)', '', '| ratio | value |', '|---|---:|']
+    out += ['', '## Ratios (requests/s)', '',
+            'Median of the per-round ratios' + (', with their range.' if rounds > 1 else '.'), '',
+            '| ratio | value |', '|---|---:|']
+    ratio_of = lambda a, b, n: ratio(all_rows, a, b, n, base)
     for n in ns:
-        out.append('| vertx-scan / go, N=%d | %s |' % (n, ratio(get('vertx-scan', n), get('go', n))))
-    out.append('| vertx-scan / python, N=101 | %s |' % ratio(get('vertx-scan', 101), get('python', 101)))
+        out.append('| vertx-scan / go, N=%d | %s |' % (n, ratio_of('vertx-scan', 'go', n)))
+    out.append('| vertx-scan / python, N=101 | %s |' % ratio_of('vertx-scan', 'python', 101))
     for n in [n for n in ns if n <= 11] or [1, 11]:
-        out.append('| vertx-scan / nginx, N=%d | %s |' % (n, ratio(get('vertx-scan', n), get('nginx', n))))
+        out.append('| vertx-scan / nginx, N=%d | %s |' % (n, ratio_of('vertx-scan', 'nginx', n)))
     out.append('| metrics on / metrics off (vertx-scan / vertx-scan-nometrics), N=11 | %s |'
-               % ratio(get('vertx-scan', 11), get('vertx-scan-nometrics', 11)))
+               % ratio_of('vertx-scan', 'vertx-scan-nometrics', 11))
     for n in ns:
         out.append('| epoll / NIO (vertx-scan / vertx-scan-nio), N=%d | %s |'
-                   % (n, ratio(get('vertx-scan', n), get('vertx-scan-nio', n))))
+                   % (n, ratio_of('vertx-scan', 'vertx-scan-nio', n)))
     cores = sorted({r['cores'] for r in rows})
     if len(cores) > 1:
         out += ['', '## Cores sweep (requests/s)', '',
@@ -179,10 +212,11 @@ def main():
     ap.add_argument('--base-cores', type=int, default=1)
     ap.add_argument('--cores-chart', action='store_true', help='draw rps-vs-cores.svg (a CORES sweep ran)')
     args = ap.parse_args()
-    rows = load(os.path.join(args.out, 'results.csv'))
+    all_rows = load(os.path.join(args.out, 'results.csv'))
+    rows = median_rounds(all_rows)
     machine = os.path.join(args.out, 'machine.txt')
     with open(os.path.join(args.out, 'results.md'), 'w') as f:
-        text = markdown(rows, args.base_cores)
+        text = markdown(all_rows, args.base_cores)
         if os.path.exists(machine):  # the command, core count and date, first thing under the title
             title, rest = text.split('\n', 1)
             lines = ['- ' + line.strip() for line in open(machine) if line.strip()]

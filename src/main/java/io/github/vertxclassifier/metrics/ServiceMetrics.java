@@ -78,8 +78,8 @@ public final class ServiceMetrics implements AutoCloseable {
 
   /**
    * Options for vertx-micrometer-metrics: HTTP server meters only, with bounded labels (method, status
-   * code, and which server: "public" or "management"); never the path. {@link HttpRequestMetrics} records
-   * the request meters with these labels.
+   * code, and which server: "public" or "management"); never the path. {@link HttpRequestMetrics} puts the
+   * same labels on the request meters it records in the library's place.
    */
   public static MicrometerMetricsOptions vertxOptions() {
     Set<String> disabled = EnumSet.complementOf(EnumSet.of(MetricsDomain.HTTP_SERVER)).stream()
