@@ -60,9 +60,10 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.I
   private final String responseTimeName;
   private final String activeRequestsName;
   private final String resetsName;
-  private final AtomicReferenceArray<ResponseMeters> responseMeters =
+  /** Slot {@code method * CODES + code - FIRST_CODE}; filled on first use. */
+  private final AtomicReferenceArray<ResponseMeters> responseMetersBySlot =
       new AtomicReferenceArray<>((KNOWN_METHODS.size() + 1) * CODES);
-  private final AtomicReferenceArray<LongAdder> activeRequests = new AtomicReferenceArray<>(KNOWN_METHODS.size() + 1);
+  private final AtomicReferenceArray<LongAdder> activeByMethod = new AtomicReferenceArray<>(KNOWN_METHODS.size() + 1);
 
   HttpRequestMetrics(MeterRegistry registry, MetricsNaming names, String serverName) {
     this.registry = registry;
@@ -75,7 +76,11 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.I
     this.resetsName = prefix + names.getHttpRequestResetsCount();
   }
 
-  /** What Vert.x hands back for one request: its method's index and when it began. */
+  /**
+   * What Vert.x hands back for one request: its method's index and when it began. One small object per
+   * request, because the start time must travel with the request (a pipelining client can have several in
+   * flight on one connection).
+   */
   static final class InFlight {
     final int method;
     final long startNanos;
@@ -138,11 +143,11 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.I
       return createResponseMeters(method, code);
     }
     int slot = method * CODES + code - FIRST_CODE;
-    ResponseMeters meters = responseMeters.get(slot);
+    ResponseMeters meters = responseMetersBySlot.get(slot);
     if (meters == null) {
       // Two loops racing here get the same meters from the registry; either write is correct.
       meters = createResponseMeters(method, code);
-      responseMeters.set(slot, meters);
+      responseMetersBySlot.set(slot, meters);
     }
     return meters;
   }
@@ -155,13 +160,13 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.I
   }
 
   private LongAdder active(int method) {
-    LongAdder adder = activeRequests.get(method);
+    LongAdder adder = activeByMethod.get(method);
     if (adder != null) {
       return adder;
     }
     LongAdder created = new LongAdder();
     // Only the adder that wins the slot is registered: the gauge must read the one every loop updates.
-    if (activeRequests.compareAndSet(method, null, created)) {
+    if (activeByMethod.compareAndSet(method, null, created)) {
       Gauge.builder(activeRequestsName, created, LongAdder::doubleValue)
           .description("Number of requests being processed")
           .tags(methodTags(method))
@@ -169,6 +174,6 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.I
           .register(registry);
       return created;
     }
-    return activeRequests.get(method);
+    return activeByMethod.get(method);
   }
 }
