@@ -81,23 +81,6 @@ public record ServiceConfig(
     return config;
   }
 
-  /** A copy with other values, for tests and benchmarks. */
-  public ServiceConfig with(String key, Object value, int processors) {
-    return from(toJson().put(key, value), processors);
-  }
-
-  public JsonObject toJson() {
-    return new JsonObject()
-        .put(HTTP_HOST, httpHost).put(HTTP_PORT, httpPort)
-        .put(MANAGEMENT_HOST, managementHost).put(MANAGEMENT_PORT, managementPort)
-        .put(INSTANCES, instances).put(CLASSIFIER_ALGORITHM, algorithm.name().toLowerCase(Locale.ROOT))
-        .put(SHUTDOWN_DRAIN_SECONDS, shutdownDrainSeconds).put(METRICS_ENABLED, metricsEnabled)
-        .put(IDLE_TIMEOUT_SECONDS, idleTimeoutSeconds)
-        .put(MAX_REQUEST_LINE_BYTES, maxRequestLineBytes).put(MAX_HEADER_BYTES, maxHeaderBytes)
-        .put(REQUEST_HEADER_TIMEOUT_SECONDS, requestHeaderTimeoutSeconds).put(MAX_CONNECTIONS, maxConnections)
-        .put(NATIVE_TRANSPORT, nativeTransport);
-  }
-
   private static String text(JsonObject json, String key, String fallback) {
     Object value = json.getValue(key);
     if (value == null) {

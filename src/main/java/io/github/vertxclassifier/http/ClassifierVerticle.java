@@ -3,9 +3,8 @@ package io.github.vertxclassifier.http;
 import io.github.vertxclassifier.classifier.ClassificationText;
 import io.github.vertxclassifier.classifier.SiteClassifier;
 import io.github.vertxclassifier.config.ServiceConfig;
-import io.github.vertxclassifier.management.Lifecycle;
 import io.github.vertxclassifier.metrics.RequestMeters;
-import io.vertx.core.Context;
+import io.github.vertxclassifier.metrics.ServiceMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -13,24 +12,26 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Locale;
-import java.util.function.Supplier;
+import java.util.function.BooleanSupplier;
 
 /**
  * The public port on one event loop: every path is classifier input. Deployed once per core; Vert.x spreads
  * the connections of the shared port across the instances, each on its own event loop.
  *
- * <p>The request path runs on the event loop only and allocates only when the answer changes: header values
- * are preallocated, the Date header is refreshed once a second by a timer on the same loop, and the last
- * body is reused while the counts repeat (the scan itself always runs).
+ * <p>The request path runs on the event loop only and takes no locks. Header values are preallocated, the Date
+ * header is refreshed once a second by a timer on the same loop, and the last body is reused while the counts
+ * repeat (the scan itself always runs); what is left to allocate per request is Vert.x's request and response
+ * objects and, with metrics on, one small record of the request's start (see metrics/HttpRequestMetrics).
+ *
+ * <p>A plain request handler rather than a vertx-web Router: the route is one catch-all, and the Router's
+ * per-request RoutingContext costs what docs/bench/router measures.
  */
 public final class ClassifierVerticle extends VerticleBase implements Handler<HttpServerRequest> {
 
@@ -46,14 +47,12 @@ public final class ClassifierVerticle extends VerticleBase implements Handler<Ht
       DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH);
 
   private final ServiceConfig config;
-  private final Lifecycle lifecycle;
+  private final BooleanSupplier draining;
   private final SiteClassifier classifier;
-  private final Supplier<RequestMeters> metersFactory;
-  private final Collection<Context> eventLoops;
+  private final ServiceMetrics metrics;
   private final ConnectionGuard.Limits connectionLimits;
 
   private RequestMeters meters;
-  private HttpServer server;
   private CharSequence date;
 
   // The last answer of this event loop, reused while the counts repeat.
@@ -63,25 +62,27 @@ public final class ClassifierVerticle extends VerticleBase implements Handler<Ht
   private Buffer lastBody;
   private CharSequence lastLength;
 
-  public ClassifierVerticle(ServiceConfig config, Lifecycle lifecycle, Supplier<RequestMeters> metersFactory,
-      Collection<Context> eventLoops, ConnectionGuard.Limits connectionLimits) {
+  /**
+   * @param draining true once the service drains: answers then close their connections
+   * @param connectionLimits shared by every instance on the public port
+   */
+  public ClassifierVerticle(ServiceConfig config, BooleanSupplier draining, ServiceMetrics metrics,
+      ConnectionGuard.Limits connectionLimits) {
     this.config = config;
-    this.lifecycle = lifecycle;
+    this.draining = draining;
     this.classifier = SiteClassifier.create(config.algorithm());
-    this.metersFactory = metersFactory;
-    this.eventLoops = eventLoops;
+    this.metrics = metrics;
     this.connectionLimits = connectionLimits;
   }
 
   @Override
   public Future<?> start() {
-    meters = metersFactory.get(); // on this verticle's event loop: the meters carry its name
-    eventLoops.add(context);
+    meters = metrics.bindEventLoop(Thread.currentThread()); // start() runs on this verticle's event loop
     date = httpDate();
     vertx.setPeriodic(1000, id -> date = httpDate());
     // The instances share one port: Vert.x spreads its connections across them. Handlers touch a connection
     // from its own loop only, so Vert.x may skip its thread checks (strict thread mode).
-    server = vertx.createHttpServer(ConnectionGuard.serverOptions(config)
+    return vertx.createHttpServer(ConnectionGuard.serverOptions(config)
             .setHost(config.httpHost())
             .setPort(config.httpPort())
             .setMetricsName("public")
@@ -91,18 +92,8 @@ public final class ClassifierVerticle extends VerticleBase implements Handler<Ht
           meters.rejected();
           InvalidRequests.answer(request);
         })
-        .requestHandler(this);
-    return server.listen();
-  }
-
-  @Override
-  public Future<?> stop() {
-    eventLoops.remove(context);
-    return Future.succeededFuture();
-  }
-
-  public int actualPort() {
-    return server.actualPort();
+        .requestHandler(this)
+        .listen();
   }
 
   @Override
@@ -138,7 +129,7 @@ public final class ClassifierVerticle extends VerticleBase implements Handler<Ht
     headers.add(HttpHeaders.DATE, date);
     headers.add(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN);
     headers.add(HttpHeaders.CONTENT_LENGTH, length);
-    if (lifecycle.isDraining()) {
+    if (draining.getAsBoolean()) {
       // Tell keep-alive clients to reconnect, so that they find a pod that is not going away. Vert.x keeps
       // the connection open for a response's Connection header, so close it once the answer is written.
       headers.add(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);

@@ -1,128 +1,133 @@
 package io.github.vertxclassifier.management;
 
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.ext.healthchecks.CheckResult;
-import io.vertx.ext.healthchecks.HealthChecks;
-import io.vertx.ext.healthchecks.Status;
 import io.github.vertxclassifier.config.ServiceConfig;
 import io.github.vertxclassifier.http.ConnectionGuard;
 import io.github.vertxclassifier.http.InvalidRequests;
-import java.util.Collection;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.util.concurrent.EventExecutor;
+import io.prometheus.metrics.expositionformats.ExpositionFormats;
+import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
- * The management port: {@code GET /metrics}, {@code /health/live}, {@code /health/ready}. It runs on an
- * event loop like every HTTP server here (so its connections get the same guard at once); rendering a
- * scrape, the one costly step, runs on a worker thread so that it never stalls a classifier loop.
+ * The management port, on a vertx-web {@link Router}: {@code GET /metrics}, {@code /health/live},
+ * {@code /health/ready}; anything else gets 404, another method 405. Its connections get the same guard as
+ * the public port's. Rendering a scrape, the one costly step, runs on a worker thread, so that it never
+ * stalls a classifier event loop.
  */
 public final class ManagementVerticle extends VerticleBase {
 
   /** How long an event loop may take to answer the liveness ping before the pod counts as stuck. */
   private static final long EVENT_LOOP_PING_TIMEOUT_MS = 2_000;
-  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
   private final ServiceConfig config;
-  private final Lifecycle lifecycle;
-  private final PrometheusMeterRegistry registry; // null when metrics are off
-  private final Collection<Context> eventLoops;
-  private HttpServer server;
+  private final Optional<PrometheusMeterRegistry> registry;
+  private final Supplier<Status> readiness;
 
-  public ManagementVerticle(ServiceConfig config, Lifecycle lifecycle, PrometheusMeterRegistry registry,
-      Collection<Context> eventLoops) {
+  /**
+   * @param registry what {@code /metrics} renders; empty when metrics are off ({@code /metrics} is then 404)
+   * @param readiness the readiness check's answer, asked on every {@code /health/ready}
+   */
+  public ManagementVerticle(ServiceConfig config, Optional<PrometheusMeterRegistry> registry,
+      Supplier<Status> readiness) {
     this.config = config;
-    this.lifecycle = lifecycle;
     this.registry = registry;
-    this.eventLoops = eventLoops;
+    this.readiness = readiness;
   }
 
   @Override
   public Future<?> start() {
-    HealthChecks liveness = HealthChecks.create(vertx)
-        .register("event-loops", EVENT_LOOP_PING_TIMEOUT_MS, this::eventLoopsRespond);
-    HealthChecks readiness = HealthChecks.create(vertx)
-        .register("lifecycle", promise -> promise.complete(lifecycleStatus()));
+    Router router = Router.router(vertx);
+    Handler<RoutingContext> metrics = registry.<Handler<RoutingContext>>map(ManagementVerticle::scrape)
+        .orElse(ctx -> plain(ctx, 404, "Metrics are disabled (METRICS_ENABLED=false)\n"));
+    getOrHead(router.route("/metrics")).blockingHandler(metrics, false);
+    getOrHead(router.route("/health/live")).handler(noStore()).handler(HealthCheckHandler.createWithHealthChecks(
+        HealthChecks.create(vertx).register("event-loops", EVENT_LOOP_PING_TIMEOUT_MS, this::eventLoopsRespond)));
+    getOrHead(router.route("/health/ready")).handler(noStore()).handler(HealthCheckHandler.createWithHealthChecks(
+        HealthChecks.create(vertx).register("lifecycle", promise -> promise.complete(readiness.get()))));
+    router.errorHandler(404, ctx -> plain(ctx, 404, "Not Found\n"));
+    router.errorHandler(405, ctx -> {
+      ctx.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD");
+      plain(ctx, 405, "Method Not Allowed\n");
+    });
 
-    server = vertx.createHttpServer(ConnectionGuard.serverOptions(config)
+    return vertx.createHttpServer(ConnectionGuard.serverOptions(config)
             .setHost(config.managementHost())
             .setPort(config.managementPort())
             .setMetricsName("management"))
         .connectionHandler(connection -> ConnectionGuard.install(connection,
             ConnectionGuard.Limits.headerTimeoutOnly(config.requestHeaderTimeoutSeconds())))
         .invalidRequestHandler(InvalidRequests::answer)
-        .requestHandler(request -> route(request, liveness, readiness));
-    return server.listen();
+        .requestHandler(router)
+        .listen();
   }
 
-  public int actualPort() {
-    return server.actualPort();
+  private static Route getOrHead(Route route) {
+    return route.method(HttpMethod.GET).method(HttpMethod.HEAD);
   }
 
-  private void route(HttpServerRequest request, HealthChecks liveness, HealthChecks readiness) {
-    String path = request.path();
-    boolean known = path.equals("/metrics") || path.equals("/health/live") || path.equals("/health/ready");
-    if (!known) {
-      plain(request, 404, "Not Found\n");
-    } else if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
-      request.response().putHeader(HttpHeaders.ALLOW, "GET, HEAD");
-      plain(request, 405, "Method Not Allowed\n");
-    } else if (path.equals("/metrics")) {
-      if (registry == null) {
-        plain(request, 404, "Metrics are disabled (METRICS_ENABLED=false)\n");
-      } else {
-        vertx.executeBlocking(registry::scrape).onComplete(scrape -> {
-          if (scrape.succeeded()) {
-            request.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_TEXT).end(scrape.result());
-          } else {
-            plain(request, 503, "Scrape failed\n");
-          }
-        });
+  /**
+   * The registry in the format the scraper asks for, negotiated by the Prometheus client's own writers:
+   * OpenMetrics (ending in {@code # EOF}) for {@code Accept: application/openmetrics-text}, text 0.0.4
+   * otherwise. vertx-micrometer-metrics' {@code PrometheusScrapingHandler} (5.2.3) always answers text 0.0.4
+   * and renders on the calling event loop, so it is not used here.
+   */
+  private static Handler<RoutingContext> scrape(PrometheusMeterRegistry registry) {
+    ExpositionFormats formats = ExpositionFormats.init();
+    return ctx -> {
+      ExpositionFormatWriter writer = formats.findWriter(ctx.request().getHeader(HttpHeaders.ACCEPT));
+      ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
+      try {
+        registry.scrape(body, writer.getContentType());
+      } catch (IOException e) {
+        plain(ctx, 503, "Scrape failed\n");
+        return;
       }
-    } else {
-      HealthChecks checks = path.equals("/health/live") ? liveness : readiness;
-      checks.checkStatus().onComplete(result -> health(request, result.succeeded() ? result.result() : null));
-    }
+      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, writer.getContentType()).end(Buffer.buffer(body.toByteArray()));
+    };
   }
 
-  private static void health(HttpServerRequest request, CheckResult result) {
-    boolean up = result != null && result.getUp();
-    String body = result == null ? "{\"status\":\"DOWN\"}" : result.toJson().encode();
-    request.response()
-        .setStatusCode(up ? 200 : 503)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-        .end(body + "\n");
+  private static Handler<RoutingContext> noStore() {
+    return ctx -> {
+      ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+      ctx.next();
+    };
   }
 
-  private static void plain(HttpServerRequest request, int status, String body) {
-    request.response()
-        .setStatusCode(status)
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
-        .end(body);
+  private static void plain(RoutingContext ctx, int status, String body) {
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain").end(body);
   }
 
-  private Status lifecycleStatus() {
-    Lifecycle.State state = lifecycle.state();
-    Status status = state == Lifecycle.State.SERVING ? Status.OK() : Status.KO();
-    return status.setData(new io.vertx.core.json.JsonObject().put("state", state.name()));
-  }
-
-  /** Up when every classifier event loop runs a task within the timeout: a blocked loop fails liveness. */
+  /** Up when every event loop of this Vert.x runs a task within the timeout: a blocked loop fails liveness. */
   private void eventLoopsRespond(Promise<Status> promise) {
-    List<Future<Void>> pings = eventLoops.stream().map(context -> {
+    List<Future<Void>> pings = new ArrayList<>();
+    for (EventExecutor loop : ((VertxInternal) vertx).eventLoopGroup()) {
       Promise<Void> pong = Promise.promise();
-      context.runOnContext(v -> pong.complete());
-      return pong.future();
-    }).toList();
+      loop.execute(pong::complete);
+      pings.add(pong.future());
+    }
     Future.all(pings).onComplete(all -> promise.tryComplete(all.succeeded()
-        ? Status.OK(new io.vertx.core.json.JsonObject().put("eventLoops", pings.size()))
+        ? Status.OK(new JsonObject().put("eventLoops", pings.size()))
         : Status.KO()));
   }
 }

@@ -14,6 +14,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MetricsNaming;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,15 +24,20 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The request meters of one HTTP server, as vertx-micrometer-metrics defines them (its names, its
- * {@code method}/{@code code}/{@code server_name} labels, its help texts), with two differences:
+ * {@code method}/{@code code}/{@code server_name} labels, its help texts), with three differences:
  * <ul>
  *   <li>each meter is looked up once per label set and then held, instead of by tags on every request.
  *   vertx-micrometer-metrics 5.2 does four tag lookups and a gauge re-registration per request, which cost
  *   about a tenth of a core's throughput at N=11 (docs/bench/metrics-overhead);</li>
  *   <li>a method Vert.x does not know is labelled {@value #OTHER_METHOD} (OpenTelemetry's convention), so a
- *   client inventing methods can't create series, in this registry or in Prometheus, without bound.</li>
+ *   client inventing methods can't create series, in this registry or in Prometheus, without bound;</li>
+ *   <li>the latency histogram's buckets are set on the timer's builder, not by a filter matching its name.</li>
  * </ul>
  * One instance per server name, shared by every event loop serving it; lookups are lock-free.
+ *
+ * <p>This class can go, and {@link ServiceMetricsFactory} with it, once vertx-micrometer-metrics holds its
+ * request meters per label set (or caches {@code MeterProvider.withTags} results) and bounds unknown methods;
+ * {@code bench/metrics-overhead} with {@code BASELINE_JAR} measures whether a new release does.
  */
 final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.InFlight, Void> {
 
@@ -48,6 +54,14 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.I
     }
     GET_INDEX = METHOD_INDEX.get(HttpMethod.GET);
   }
+
+  /** Latency buckets: loopback answers take tens of microseconds, a saturated pod tens of milliseconds. */
+  static final Duration[] LATENCY_BUCKETS = {
+      Duration.ofNanos(50_000), Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
+      Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10),
+      Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+      Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+      Duration.ofSeconds(10)};
 
   /** Status codes 100..599 have held meters; any other code is looked up per response (never sent here). */
   private static final int FIRST_CODE = 100;
@@ -156,7 +170,10 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.I
     Tags tags = methodTags(method).and(Label.HTTP_CODE.toString(), Integer.toString(code));
     return new ResponseMeters(
         Counter.builder(requestsName).description("Number of processed requests").tags(tags).register(registry),
-        Timer.builder(responseTimeName).description("Request processing time").tags(tags).register(registry));
+        Timer.builder(responseTimeName).description("Request processing time").tags(tags)
+            .serviceLevelObjectives(LATENCY_BUCKETS)
+            .distributionStatisticBufferLength(1) // one ring slot for the _max window: each record updates every slot
+            .register(registry));
   }
 
   private LongAdder active(int method) {

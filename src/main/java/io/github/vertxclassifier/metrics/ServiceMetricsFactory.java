@@ -1,5 +1,6 @@
 package io.github.vertxclassifier.metrics;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -21,16 +22,23 @@ import io.vertx.core.spi.metrics.HttpServerMetrics;
 import io.vertx.core.spi.metrics.PoolMetrics;
 import io.vertx.core.spi.metrics.TransportMetrics;
 import io.vertx.core.spi.metrics.VertxMetrics;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MetricsNaming;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Vert.x's metrics SPI for this service: vertx-micrometer-metrics for everything (connections, and any
- * client, pool or event-bus metrics a later verticle brings), except the per-request HTTP server meters,
- * which {@link HttpRequestMetrics} records under the same names and labels at a fraction of the cost.
+ * Vert.x's metrics SPI for this service: vertx-micrometer-metrics for everything (any client, pool or
+ * event-bus metrics a later verticle brings), except two things of the HTTP servers:
+ * <ul>
+ *   <li>the per-request meters, which {@link HttpRequestMetrics} records under the same names and labels at a
+ *   fraction of the cost;</li>
+ *   <li>the open-connections gauge, registered once here. vertx-micrometer-metrics 5.2 registers it again for
+ *   every connection (sharing one counter), and Micrometer logs a WARNING on the second registration.</li>
+ * </ul>
  */
 final class ServiceMetricsFactory implements VertxMetricsFactory {
 
@@ -69,10 +77,13 @@ final class ServiceMetricsFactory implements VertxMetricsFactory {
     // Vert.x asks once per server instance (one per event loop); all instances of a server share meters.
     private final Map<String, HttpRequestMetrics> byServerName = new ConcurrentHashMap<>();
     private final MetricsNaming names;
+    private final ConnectionCount httpConnections;
 
     RequestMetricsOverride(VertxMetrics library, MetricsNaming names) {
       this.library = library;
       this.names = names;
+      this.httpConnections = new ConnectionCount(
+          MetricsDomain.HTTP_SERVER.getPrefix() + names.getNetActiveConnections(), registry);
     }
 
     @Override
@@ -85,7 +96,7 @@ final class ServiceMetricsFactory implements VertxMetricsFactory {
 
     @Override
     public TransportMetrics<?> createTcpServerMetrics(TcpServerConfig config, String protocol, SocketAddress local) {
-      return library.createTcpServerMetrics(config, protocol, local);
+      return "http".equals(protocol) ? httpConnections : library.createTcpServerMetrics(config, protocol, local);
     }
 
     @Override
@@ -137,6 +148,29 @@ final class ServiceMetricsFactory implements VertxMetricsFactory {
     @Override
     public void close() {
       library.close();
+    }
+  }
+
+  /** Open connections of every HTTP server: one gauge over one counter. */
+  private static final class ConnectionCount implements TransportMetrics<LongAdder> {
+    private final LongAdder open = new LongAdder();
+
+    ConnectionCount(String name, MeterRegistry registry) {
+      Gauge.builder(name, open, LongAdder::doubleValue)
+          .description("Number of opened connections to the server")
+          .strongReference(true)
+          .register(registry);
+    }
+
+    @Override
+    public LongAdder connected(SocketAddress remote, String remoteName) {
+      open.increment();
+      return open;
+    }
+
+    @Override
+    public void disconnected(LongAdder open, SocketAddress remote) {
+      open.decrement();
     }
   }
 }

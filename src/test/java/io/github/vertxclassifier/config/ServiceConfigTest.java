@@ -57,10 +57,4 @@ class ServiceConfigTest {
     assertThatThrownBy(() -> ServiceConfig.from(new JsonObject().put("HTTP_PORT", 9090), 2))
         .hasMessage("HTTP_PORT and MANAGEMENT_PORT must differ, both are 9090");
   }
-
-  @Test
-  void jsonRoundTrips() {
-    ServiceConfig config = ServiceConfig.from(new JsonObject().put("INSTANCES", 3).put("CLASSIFIER_ALGORITHM", "table"), 8);
-    assertThat(ServiceConfig.from(config.toJson(), 1)).isEqualTo(config);
-  }
 }

@@ -185,7 +185,7 @@ class ClassifierHttpTest {
   @Test
   void drainingTellsKeepAliveClientsToReconnect() throws Exception {
     try (InProcessService draining = InProcessService.start()) {
-      draining.main().lifecycle().draining();
+      draining.service().lifecycle().draining();
       Exchange exchange = RawHttp.exchange(draining.httpPort(), RawHttp.get("/helloworld"), Duration.ofSeconds(2));
       assertThat(exchange.body()).isEqualTo(HELLOWORLD_BODY);
       assertThat(header(exchange, "connection")).isEqualTo("close");

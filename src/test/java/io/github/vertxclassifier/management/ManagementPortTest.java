@@ -14,6 +14,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -112,7 +113,7 @@ class ManagementPortTest {
       assertThat(RawHttp.exchange(draining.managementPort(), RawHttp.get("/health/ready")).status()).isEqualTo(200);
       System.gc(); // the gauge must survive a collection (Micrometer holds gauge state weakly by default)
       assertThat(scrape(draining)).containsPattern("(?m)^classifier_ready 1\\.0$");
-      draining.main().lifecycle().draining();
+      draining.service().lifecycle().draining();
       assertThat(scrape(draining)).containsPattern("(?m)^classifier_ready 0\\.0$");
       RawHttp.Exchange ready = RawHttp.exchange(draining.managementPort(), RawHttp.get("/health/ready"));
       assertThat(ready.status()).isEqualTo(503);
@@ -130,6 +131,22 @@ class ManagementPortTest {
     assertThat(RawHttp.header(post, "allow")).isEqualTo("GET, HEAD");
     assertThat(RawHttp.exchange(service.managementPort(), RawHttp.get("/x HTTP/9.9\r\n\r\n")).status())
         .isEqualTo(400);
+  }
+
+  @Test
+  void metricsNegotiateOpenMetricsAndKeepTextForPlainScrapes() {
+    RawHttp.Exchange plain = RawHttp.exchange(service.managementPort(), RawHttp.get("/metrics"));
+    assertThat(RawHttp.header(plain, "content-type")).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+    assertThat(plain.body()).contains("# TYPE classifier_requests_total counter").doesNotContain("# EOF");
+
+    // What Prometheus sends by default: OpenMetrics first, text as a fallback.
+    byte[] prometheus = ("GET /metrics HTTP/1.1\r\nHost: localhost\r\nAccept: application/openmetrics-text;"
+        + "version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1\r\n\r\n")
+        .getBytes(StandardCharsets.ISO_8859_1);
+    RawHttp.Exchange openMetrics = RawHttp.exchange(service.managementPort(), prometheus);
+    assertThat(openMetrics.status()).isEqualTo(200);
+    assertThat(RawHttp.header(openMetrics, "content-type")).startsWith("application/openmetrics-text; version=1.0.0");
+    assertThat(openMetrics.body()).contains("# TYPE classifier_requests counter").endsWith("# EOF\n");
   }
 
   @Test

@@ -3,6 +3,11 @@ package io.github.vertxclassifier.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vertxclassifier.support.FreePorts;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.github.vertxclassifier.support.RawHttp;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -19,6 +24,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -53,10 +59,21 @@ class HttpRequestMetricsTest {
 
   @Test
   void exportsTheSameRequestSeriesAsVertxMicrometerMetrics() throws Exception {
-    ServiceMetrics ours = metrics();
-    ServiceMetrics library = metrics();
-    int oursPort = serve(ours.vertxMetricsFactory(), ours);
-    int libraryPort = serve(new MicrometerMetricsFactory(library.registry()), library);
+    PrometheusMeterRegistry ours = registry();
+    PrometheusMeterRegistry library = registry();
+    // The library's timer gets the same buckets through a filter; ours sets them on its builder.
+    library.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+        return id.getName().equals("vertx.http.server.response.time")
+            ? DistributionStatisticConfig.builder().serviceLevelObjectives(
+                Arrays.stream(HttpRequestMetrics.LATENCY_BUCKETS).mapToDouble(Duration::toNanos).toArray())
+                .build().merge(config)
+            : config;
+      }
+    });
+    int oursPort = serve(new ServiceMetricsFactory(ours));
+    int libraryPort = serve(new MicrometerMetricsFactory(library));
 
     for (int port : new int[] {oursPort, libraryPort}) {
       for (String method : List.of("GET", "GET", "GET", "HEAD", "POST", "DELETE", "PUT")) {
@@ -64,8 +81,8 @@ class HttpRequestMetricsTest {
       }
     }
 
-    String oursScrape = ours.registry().scrape();
-    String libraryScrape = library.registry().scrape();
+    String oursScrape = ours.scrape();
+    String libraryScrape = library.scrape();
     Map<String, String> oursSeries = series(oursScrape);
     assertThat(oursSeries)
         .containsEntry("vertx_http_server_requests_total{code=\"200\",method=\"GET\",server_name=\"public\"}", "3.0")
@@ -79,8 +96,8 @@ class HttpRequestMetricsTest {
 
   @Test
   void inventedMethodsShareOneSeries() throws Exception {
-    ServiceMetrics metrics = metrics();
-    int port = serve(metrics.vertxMetricsFactory(), metrics);
+    PrometheusMeterRegistry metrics = registry();
+    int port = serve(new ServiceMetricsFactory(metrics));
     RawHttp.exchange(port, RawHttp.request("BREW", "/"));
     long metersAfterOne = httpServerMeters(metrics);
 
@@ -88,7 +105,7 @@ class HttpRequestMetricsTest {
       assertThat(RawHttp.exchange(port, RawHttp.request("BREW" + i, "/")).status()).isEqualTo(405);
     }
 
-    Map<String, String> series = series(metrics.registry().scrape());
+    Map<String, String> series = series(metrics.scrape());
     assertThat(series)
         .containsEntry("vertx_http_server_requests_total{code=\"405\",method=\"_OTHER\",server_name=\"public\"}", "25.0")
         .containsEntry("vertx_http_server_active_requests{method=\"_OTHER\",server_name=\"public\"}", "0.0");
@@ -98,8 +115,8 @@ class HttpRequestMetricsTest {
 
   @Test
   void aClientGoneMidRequestIsAResetAndNoLongerActive() throws Exception {
-    ServiceMetrics metrics = metrics();
-    int port = serve(metrics.vertxMetricsFactory(), metrics);
+    PrometheusMeterRegistry metrics = registry();
+    int port = serve(new ServiceMetricsFactory(metrics));
     String active = "vertx_http_server_active_requests{method=\"GET\",server_name=\"public\"}";
     String resets = "vertx_http_server_request_resets_total{method=\"GET\",server_name=\"public\"}";
 
@@ -117,8 +134,8 @@ class HttpRequestMetricsTest {
 
   @Test
   void countsEveryRequestFromEveryEventLoop() throws Exception {
-    ServiceMetrics metrics = metrics();
-    int port = serve(metrics.vertxMetricsFactory(), metrics);
+    PrometheusMeterRegistry metrics = registry();
+    int port = serve(new ServiceMetricsFactory(metrics));
     ExecutorService clients = Executors.newFixedThreadPool(4);
     List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
     for (int client = 0; client < 4; client++) {
@@ -133,33 +150,33 @@ class HttpRequestMetricsTest {
       client.get(60, TimeUnit.SECONDS); // rethrows a client's failed assertion
     }
 
-    Map<String, String> series = series(metrics.registry().scrape());
+    Map<String, String> series = series(metrics.scrape());
     assertThat(series)
         .containsEntry("vertx_http_server_requests_total{code=\"200\",method=\"GET\",server_name=\"public\"}", "600.0")
         .containsEntry("vertx_http_server_active_requests{method=\"GET\",server_name=\"public\"}", "0.0");
   }
 
-  private static long httpServerMeters(ServiceMetrics metrics) {
-    return metrics.registry().getMeters().stream()
+  private static long httpServerMeters(PrometheusMeterRegistry metrics) {
+    return metrics.getMeters().stream()
         .filter(meter -> meter.getId().getName().startsWith("vertx.http.server."))
         .count();
   }
 
-  private ServiceMetrics metrics() {
-    ServiceMetrics metrics = new ServiceMetrics();
-    toClose.add(metrics);
-    return metrics;
+  private PrometheusMeterRegistry registry() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    toClose.add(registry::close);
+    return registry;
   }
 
   /**
    * A Vert.x with two event loops, each with an instance of a server named "public" (as the service's):
    * 200 for GET and HEAD, 405 for anything else, no answer at all for /hang. Returns its port.
    */
-  private int serve(VertxMetricsFactory factory, ServiceMetrics metrics) throws Exception {
+  private int serve(VertxMetricsFactory factory) throws Exception {
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setEventLoopPoolSize(2).setMetricsOptions(
             // vertx-micrometer-metrics keeps backends by registry name, JVM-wide: one name per Vert.x here.
-            ServiceMetrics.vertxOptions().setRegistryName(UUID.randomUUID().toString())))
+            PrometheusServiceMetrics.vertxOptions().setRegistryName(UUID.randomUUID().toString())))
         .withMetrics(factory)
         .build();
     toClose.add(() -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
@@ -213,8 +230,8 @@ class HttpRequestMetricsTest {
   }
 
   /** The value of one series ("name{labels}"), NaN while it is not exported. */
-  private static double value(ServiceMetrics metrics, String series) {
-    return metrics.registry().scrape().lines()
+  private static double value(PrometheusMeterRegistry metrics, String series) {
+    return metrics.scrape().lines()
         .filter(line -> line.startsWith(series + " "))
         .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
         .findFirst()

@@ -1,6 +1,6 @@
 package io.github.vertxclassifier.support;
 
-import io.github.vertxclassifier.Main;
+import io.github.vertxclassifier.ClassifierService;
 import io.github.vertxclassifier.config.ServiceConfig;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
@@ -11,10 +11,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class InProcessService implements AutoCloseable {
 
-  private final Main main;
+  private final ClassifierService service;
 
-  private InProcessService(Main main) {
-    this.main = main;
+  private InProcessService(ClassifierService service) {
+    this.service = service;
   }
 
   public static InProcessService start() {
@@ -34,26 +34,26 @@ public final class InProcessService implements AutoCloseable {
         .mergeIn(overrides);
     ServiceConfig config = ServiceConfig.from(json, Runtime.getRuntime().availableProcessors());
     try {
-      return new InProcessService(Main.start(config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+      return new InProcessService(ClassifierService.start(config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
     } catch (Exception e) {
       throw new IllegalStateException("service did not start", e);
     }
   }
 
-  public Main main() {
-    return main;
+  public ClassifierService service() {
+    return service;
   }
 
   public int httpPort() {
-    return main.httpPort();
+    return service.httpPort();
   }
 
   public int managementPort() {
-    return main.managementPort();
+    return service.managementPort();
   }
 
   @Override
   public void close() throws Exception {
-    main.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    service.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }

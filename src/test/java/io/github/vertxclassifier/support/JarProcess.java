@@ -63,6 +63,11 @@ public final class JarProcess implements AutoCloseable {
    * given; an empty value unsets the variable), without waiting for readiness.
    */
   public static JarProcess launch(Map<String, String> env, String... jvmArgs) throws IOException {
+    return launch(Path.of(System.getProperty("java.home")), env, jvmArgs);
+  }
+
+  /** As {@link #launch(Map, String...)}, on the JDK or JRE in {@code javaHome}. */
+  public static JarProcess launch(Path javaHome, Map<String, String> env, String... jvmArgs) throws IOException {
     Map<String, String> environment = new HashMap<>();
     environment.put("HTTP_HOST", "127.0.0.1");
     environment.put("MANAGEMENT_HOST", "127.0.0.1");
@@ -72,7 +77,7 @@ public final class JarProcess implements AutoCloseable {
     environment.put("INSTANCES", "2");
     environment.putAll(env);
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(javaHome.resolve("bin/java").toString());
     command.addAll(List.of(jvmArgs));
     command.add("-jar");
     command.add(jar().toAbsolutePath().toString());

@@ -70,12 +70,13 @@ public final class RawHttp {
 
   /**
    * Sends {@code request} and reads one response: up to the end of its Content-Length body, or until the
-   * server closes, or (for a response with no length, or a HEAD) until it stays silent for half a second.
+   * server closes, or (for a response with no length, or a HEAD) until it stays silent for two seconds (a first
+   * request loads classes: on a busy shared machine that took more than half a second).
    */
   public static Exchange exchange(int port, byte[] request) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-      socket.setSoTimeout(500);
+      socket.setSoTimeout(2_000);
       socket.getOutputStream().write(request);
       socket.getOutputStream().flush();
       return readUntil(socket.getInputStream(), RawHttp::isOneWholeResponse);

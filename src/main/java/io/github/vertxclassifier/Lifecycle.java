@@ -1,4 +1,4 @@
-package io.github.vertxclassifier.management;
+package io.github.vertxclassifier;
 
 /**
  * Where the service is in its life. Readiness reports it; the classifier verticles read it per request

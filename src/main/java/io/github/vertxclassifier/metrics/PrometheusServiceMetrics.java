@@ -1,0 +1,92 @@
+package io.github.vertxclassifier.metrics;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/** Metrics on: one Prometheus registry for the JVM, the process, Vert.x's HTTP servers and the classifier. */
+final class PrometheusServiceMetrics implements ServiceMetrics {
+
+  static final String READY = "classifier.ready";
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+
+  PrometheusServiceMetrics() {
+    new JvmMemoryMetrics().bindTo(registry);
+    gcMetrics.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmInfoMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+  }
+
+  /**
+   * Options for vertx-micrometer-metrics: HTTP server meters only, with bounded labels (method, status code,
+   * and which server: "public" or "management"); never the path.
+   */
+  static MicrometerMetricsOptions vertxOptions() {
+    Set<String> disabled = EnumSet.complementOf(EnumSet.of(MetricsDomain.HTTP_SERVER)).stream()
+        .map(MetricsDomain::toCategory)
+        .collect(Collectors.toSet());
+    return new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setJvmMetricsEnabled(false) // bound above, once
+        .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.SERVER_NAME))
+        .setDisabledMetricsCategories(disabled);
+  }
+
+  @Override
+  public Vertx createVertx(VertxOptions options) {
+    return Vertx.builder()
+        .with(options.setMetricsOptions(vertxOptions()))
+        .withMetrics(new ServiceMetricsFactory(registry))
+        .build();
+  }
+
+  @Override
+  public RequestMeters bindEventLoop(Thread eventLoop) {
+    EventLoopMeters meters = new EventLoopMeters(eventLoop);
+    meters.bindTo(registry);
+    return meters;
+  }
+
+  @Override
+  public void bindReadiness(BooleanSupplier ready) {
+    Gauge.builder(READY, ready, r -> r.getAsBoolean() ? 1 : 0)
+        .description("1 while the service is ready (serving), 0 while starting or draining")
+        .strongReference(true) // nothing else references the supplier; a weak reference would read NaN after a GC
+        .register(registry);
+  }
+
+  @Override
+  public Optional<PrometheusMeterRegistry> registry() {
+    return Optional.of(registry);
+  }
+
+  @Override
+  public void close() {
+    gcMetrics.close();
+    registry.close();
+  }
+}
