@@ -12,7 +12,8 @@
 #   STEP_DURATION  length of each step, wrk syntax: 90s, 2m, 1h (a bare number is seconds).
 #   THREADS        wrk threads (give the Job that many CPUs).
 #   WRK            the wrk binary (default: wrk on PATH).
-# Exit: 0 all steps clean; 1 a step had socket errors or non-2xx/3xx answers or wrk failed; 2 bad parameters.
+# Exit: 0 all steps clean; 1 a step had socket errors, error answers (wrk counts status >= 400), no answer at
+# all, or wrk failed; 2 bad parameters.
 # Writes nothing to disk (read-only root filesystem).
 set -eu
 
@@ -54,7 +55,7 @@ esac
 [ -n "$(echo "$STEPS" | tr -d ' ')" ] || die "STEPS is empty (e.g. \"4 16 64 256\")"
 for c in $STEPS; do
   is_count "$c" || die "STEPS must be whole numbers >= 1 separated by spaces, got '$c' in '$STEPS'"
-  [ "$c" -ge "$THREADS" ] || die "every step needs at least THREADS=$THREADS connections (wrk), got $c"
+  [ "$c" -ge "$THREADS" ] || die "every step needs at least THREADS=$THREADS connections (wrk), got $c in '$STEPS'"
 done
 command -v "$WRK" >/dev/null 2>&1 || die "wrk not found ('$WRK')"
 
@@ -91,7 +92,7 @@ for c in $STEPS; do
     /^ *Non-2xx or 3xx responses:/ { bad = $NF }
     /^ *Socket errors:/ { gsub(/,/, ""); sock = $4 + $6 + $8 + $10 }
     END {
-      if (requests == "" || rps == "") { ok = 0 } else { ok = (rc == 0 && bad + 0 == 0 && sock + 0 == 0) }
+      ok = (rc == 0 && requests + 0 > 0 && bad + 0 == 0 && sock + 0 == 0)
       printf "%11s %10s %11s %9s %9s %11s %13s  %s\n", c, (requests == "" ? "-" : requests),
         (rps == "" ? "-" : rps), (p50 == "" ? "-" : p50), (p99 == "" ? "-" : p99), bad + 0, sock + 0,
         (ok ? "ok" : (rc != 0 ? "FAILED (wrk exit " rc ")" : "FAILED"))
@@ -107,7 +108,7 @@ echo "=== summary: $url (N=$N), $STEP_DURATION per step, $THREADS wrk threads"
 printf "%11s %10s %11s %9s %9s %11s %13s  %s\n" connections requests req/s p50 p99 non-2xx/3xx socket-errors result
 printf "%s" "$summary"
 if [ "$failed" -ne 0 ]; then
-  echo "=== FAILED: a step had socket errors, error answers or no wrk report" >&2
+  echo "=== FAILED: a step had socket errors, error answers, no answer or no wrk report" >&2
   exit 1
 fi
 echo "=== ok"
