@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -28,8 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every cross-check passes on every overlay, and every check fails on a deliberately broken copy (so no check
- * can pass vacuously).
+ * Every cross-check passes on every overlay, and every check fails on a deliberately broken copy of the
+ * quickstart with every component added (so no check can pass vacuously).
  */
 class ManifestConsistencyTest {
 
@@ -46,7 +48,8 @@ class ManifestConsistencyTest {
 
   @TestFactory
   Stream<DynamicTest> everyCheckFailsOnABrokenCopy() {
-    List<HasMetadata> rendered = Manifests.render(KustomizeRenderTest.kubectl(), "k8s/overlays/local");
+    List<HasMetadata> rendered = Manifests.renderWith(KustomizeRenderTest.kubectl(), "k8s/overlays/quickstart",
+        Manifests.COMPONENTS);
     Map<String, List<Breakage>> breakages = breakages();
     assertThat(breakages.keySet()).as("every check has at least one breakage").isEqualTo(ManifestChecks.ALL.keySet());
     return breakages.entrySet().stream().flatMap(entry -> entry.getValue().stream().map(breakage ->
@@ -62,7 +65,7 @@ class ManifestConsistencyTest {
   @Test
   void effectiveConfigurationLetsTheEnvironmentWinOverTheMountedFile() {
     List<HasMetadata> objects = Manifests.copy(Manifests.render(KustomizeRenderTest.kubectl(), "k8s/overlays/production"));
-    assertThat(ManifestChecks.effectiveConfig(objects).getValue("INSTANCES")).isEqualTo("2");
+    assertThat(ManifestChecks.effectiveConfig(objects).getValue("INSTANCES")).isEqualTo("auto");
     assertThat(ManifestChecks.effectiveConfig(objects).getValue("SHUTDOWN_DRAIN_SECONDS")).isEqualTo(5);
 
     env(objects).add(new EnvVar("SHUTDOWN_DRAIN_SECONDS", "40", null));
@@ -83,16 +86,20 @@ class ManifestConsistencyTest {
     b.put("pod disruption budget targets the deployment", List.of(
         new Breakage("pdb selects other pods", o -> Manifests.one(o, PodDisruptionBudget.class).getSpec().getSelector()
             .getMatchLabels().put("app.kubernetes.io/name", "x"))));
-    b.put("hpa targets the deployment on cpu", List.of(
+    b.put("hpa owns the replica count, on cpu", List.of(
         new Breakage("hpa targets another deployment", o -> Manifests.one(o, HorizontalPodAutoscaler.class).getSpec()
             .getScaleTargetRef().setName("other")),
-        new Breakage("hpa bounds inverted", o -> Manifests.one(o, HorizontalPodAutoscaler.class).getSpec().setMinReplicas(5))));
-    b.put("ingress routes only the public port", List.of(
+        new Breakage("hpa bounds inverted", o -> Manifests.one(o, HorizontalPodAutoscaler.class).getSpec().setMinReplicas(5)),
+        new Breakage("deployment sets replicas", o -> deployment(o).getSpec().setReplicas(2))));
+    b.put("routes reach only the public port", List.of(
         new Breakage("ingress routes the management port", o -> ingressPort(o).setName("management")),
         new Breakage("ingress routes management by number", o -> {
           ingressPort(o).setName(null);
           ingressPort(o).setNumber(9090);
-        })));
+        }),
+        new Breakage("httproute routes the management port", o -> routeBackend(o).setPort(9090)),
+        new Breakage("httproute routes another service", o -> routeBackend(o).setName("other")),
+        new Breakage("httproute has no gateway", o -> Manifests.one(o, HTTPRoute.class).getSpec().getParentRefs().clear())));
     b.put("servicemonitor scrapes the management port", List.of(
         new Breakage("endpoint is the public port", o -> monitor(o).getSpec().getEndpoints().get(0).setPort("http")),
         new Breakage("endpoint path is wrong", o -> monitor(o).getSpec().getEndpoints().get(0).setPath("/prometheus")),
@@ -107,16 +114,20 @@ class ManifestConsistencyTest {
     b.put("grace period covers preStop and drain", List.of(
         new Breakage("grace equals preStop + drain", o -> deployment(o).getSpec().getTemplate().getSpec().setTerminationGracePeriodSeconds(10L)),
         new Breakage("no preStop", o -> container(o).setLifecycle(null))));
-    b.put("cpu, INSTANCES and ActiveProcessorCount agree", List.of(
-        new Breakage("INSTANCES differs from the cpu limit", o -> setEnv(o, "INSTANCES", "2")),
-        new Breakage("ActiveProcessorCount differs", o -> setEnv(o, "JAVA_TOOL_OPTIONS", "-XX:ActiveProcessorCount=4 -XX:MaxRAMPercentage=75.0")),
-        new Breakage("fractional cpu", o -> {
-          container(o).getResources().getLimits().put("cpu", new Quantity("1500m"));
-          container(o).getResources().getRequests().put("cpu", new Quantity("1500m"));
-        }),
-        new Breakage("requests below limits", o -> container(o).getResources().getRequests().put("cpu", new Quantity("500m")))));
+    b.put("limits.cpu is the one size, GC explicit", List.of(
+        new Breakage("INSTANCES pinned", o -> setEnv(o, "INSTANCES", "1")),
+        new Breakage("ActiveProcessorCount pinned", o -> setEnv(o, "JAVA_TOOL_OPTIONS",
+            "-XX:ActiveProcessorCount=1 -XX:+UseSerialGC -XX:MaxRAMPercentage=75.0")),
+        new Breakage("fractional cpu", o -> container(o).getResources().getLimits().put("cpu", new Quantity("1500m"))),
+        new Breakage("cpu in millicores below one core", o -> container(o).getResources().getLimits().put("cpu", new Quantity("500m"))),
+        new Breakage("no cpu limit", o -> container(o).getResources().getLimits().remove("cpu")),
+        new Breakage("requests below limits", o -> container(o).getResources()
+            .setRequests(new java.util.HashMap<>(Map.of("cpu", new Quantity("500m"))))),
+        new Breakage("no GC named", o -> setEnv(o, "JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=75.0")),
+        new Breakage("SerialGC at 2 cores", o -> container(o).getResources().getLimits().put("cpu", new Quantity("2"))),
+        new Breakage("ParallelGC at 1 core", o -> setEnv(o, "JAVA_TOOL_OPTIONS", "-XX:+UseParallelGC -XX:MaxRAMPercentage=75.0"))));
     b.put("memory limits and MaxRAMPercentage", List.of(
-        new Breakage("no MaxRAMPercentage", o -> setEnv(o, "JAVA_TOOL_OPTIONS", "-XX:ActiveProcessorCount=1")),
+        new Breakage("no MaxRAMPercentage", o -> setEnv(o, "JAVA_TOOL_OPTIONS", "-XX:+UseSerialGC")),
         new Breakage("no memory limit", o -> container(o).getResources().getLimits().remove("memory"))));
     b.put("env vars are ones the service reads", List.of(
         new Breakage("misspelt variable", o -> env(o).add(new EnvVar("HTTP_PROT", "8080", null)))));
@@ -174,6 +185,10 @@ class ManifestConsistencyTest {
   private static ServiceBackendPort ingressPort(List<HasMetadata> o) {
     return Manifests.one(o, Ingress.class).getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend()
         .getService().getPort();
+  }
+
+  private static HTTPBackendRef routeBackend(List<HasMetadata> o) {
+    return Manifests.one(o, HTTPRoute.class).getSpec().getRules().get(0).getBackendRefs().get(0);
   }
 
   private static ConfigMap configMap(List<HasMetadata> o, String prefix) {

@@ -25,7 +25,11 @@ final class Manifests {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
   /** Overlays a team applies; each must render and pass every consistency check. */
-  static final List<String> OVERLAYS = List.of("k8s/overlays/local", "k8s/overlays/production");
+  static final List<String> OVERLAYS = List.of("k8s/overlays/quickstart", "k8s/overlays/production");
+
+  /** Opt-in kustomize Components; each must render on top of the base. */
+  static final List<String> COMPONENTS = List.of("k8s/components/monitoring", "k8s/components/gateway-api",
+      "k8s/components/ingress");
 
   private Manifests() {
   }
@@ -129,6 +133,29 @@ final class Manifests {
   /** Renders an overlay and parses every object with the fabric8 model. */
   static List<HasMetadata> render(Path kubectl, String dir) {
     return documents(kustomize(kubectl, dir)).stream().map(Manifests::toModel).toList();
+  }
+
+  /**
+   * Renders {@code resource} (an overlay or the base) with {@code components} added, through a throwaway
+   * kustomization under target/ (kustomize accepts only relative paths, inside or outside the root).
+   */
+  static List<HasMetadata> renderWith(Path kubectl, String resource, List<String> components) {
+    try {
+      Path target = Files.createDirectories(root().resolve("target"));
+      Path dir = Files.createTempDirectory(target, "kustomize-");
+      try {
+        StringBuilder k = new StringBuilder("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+            .append("namespace: vertx-classifier\nresources:\n  - ").append(dir.relativize(file(resource))).append("\ncomponents:\n");
+        components.forEach(c -> k.append("  - ").append(dir.relativize(file(c))).append('\n'));
+        Files.writeString(dir.resolve("kustomization.yaml"), k);
+        return render(kubectl, root().relativize(dir).toString());
+      } finally {
+        Files.deleteIfExists(dir.resolve("kustomization.yaml"));
+        Files.deleteIfExists(dir);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Every .yaml file under k8s/ (manifests, patches, kustomizations). */

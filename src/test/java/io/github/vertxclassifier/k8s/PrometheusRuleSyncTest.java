@@ -13,12 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * k8s/base/monitoring/prometheusrule.yaml is generated from grafana/alert-rules.yaml (the single source):
+ * The committed PrometheusRule (monitoring component) is generated from grafana/alert-rules.yaml (the single source):
  * its spec must equal the rule file, parsed, structurally.
  */
 class PrometheusRuleSyncTest {
 
-  static final String COMMITTED = "k8s/base/monitoring/prometheusrule.yaml";
+  static final String COMMITTED = "k8s/components/monitoring/prometheus-operator/prometheusrule.yaml";
 
   @Test
   void committedPrometheusRuleSpecEqualsTheRuleFile() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import java.nio.file.Files;
@@ -20,8 +21,9 @@ class StrictModelTest {
     int objects = 0;
     for (Path file : Manifests.yamlFilesUnderK8s()) {
       for (JsonNode doc : Manifests.documents(Files.readString(file))) {
-        // kustomization.yaml files and JSON 6902 patches (lists of operations) are not Kubernetes objects.
-        if (!doc.isObject() || doc.path("kind").asText().equals("Kustomization")) {
+        // kustomization.yaml files (Kustomization, Component) and JSON 6902 patches (lists of operations) are
+        // not Kubernetes objects.
+        if (!doc.isObject() || doc.path("apiVersion").asText().startsWith("kustomize.config.k8s.io/")) {
           continue;
         }
         HasMetadata object = Manifests.toModel(doc);
@@ -33,12 +35,14 @@ class StrictModelTest {
   }
 
   @Test
-  void monitoringCustomResourcesAreTypedNotGeneric() {
-    var monitor = Manifests.toModel(doc(Manifests.read("k8s/base/monitoring/servicemonitor.yaml")));
-    var rule = Manifests.toModel(doc(Manifests.read("k8s/base/monitoring/prometheusrule.yaml")));
+  void customResourcesAreTypedNotGeneric() {
+    var monitor = Manifests.toModel(doc(Manifests.read("k8s/components/monitoring/prometheus-operator/servicemonitor.yaml")));
+    var rule = Manifests.toModel(doc(Manifests.read(PrometheusRuleSyncTest.COMMITTED)));
+    var route = Manifests.toModel(doc(Manifests.read("k8s/components/gateway-api/httproute.yaml")));
 
     assertThat(monitor).isInstanceOf(ServiceMonitor.class);
     assertThat(rule).isInstanceOf(PrometheusRule.class);
+    assertThat(route).isInstanceOf(HTTPRoute.class);
   }
 
   @Test

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -27,6 +28,9 @@ import org.junit.jupiter.api.Test;
  * small bad dashboard.
  */
 class DashboardLintTest {
+
+  /** Where docs/observability.md is published; the dashboard's links and the alerts' runbook_url start with it. */
+  static final String RUNBOOK = "https://git.example.com/vertx-classifier/blob/main/docs/observability.md#";
 
   /** The metric names SPEC.md ("Metrics that must exist") promises, as Prometheus series names. */
   static final Set<String> SPEC_METRICS = Set.of(
@@ -165,7 +169,7 @@ class DashboardLintTest {
   @Test
   void failsOnFixedRateWindow() {
     JsonObject bad = mini(d -> target(d).put("expr",
-        "sum(rate(classifier_requests_total{namespace=~\"$namespace\", pod=~\"$pod\"}[5m]))"));
+        "sum(rate(classifier_requests_total{job=~\"$job\", namespace=~\"$namespace\", pod=~\"$pod\"}[5m]))"));
     assertThat(DashboardLinter.lint(bad, known))
         .anyMatch(p -> p.contains("[5m] instead of [$__rate_interval]"))
         .anyMatch(p -> p.contains("calls rate() without [$__rate_interval]"));
@@ -186,7 +190,7 @@ class DashboardLintTest {
   @Test
   void failsOnUnknownMetric() {
     JsonObject bad = mini(d -> target(d).put("expr",
-        "sum(rate(classifier_requests_count{namespace=~\"$namespace\", pod=~\"$pod\"}[$__rate_interval]))"));
+        "sum(rate(classifier_requests_count{job=~\"$job\", namespace=~\"$namespace\", pod=~\"$pod\"}[$__rate_interval]))"));
     assertThat(DashboardLinter.lint(bad, known)).singleElement().asString()
         .contains("unknown metric classifier_requests_count");
   }
@@ -194,15 +198,86 @@ class DashboardLintTest {
   @Test
   void failsWithoutNamespaceAndPodFilter() {
     JsonObject bad = mini(d -> target(d).put("expr",
-        "sum(rate(classifier_requests_total{namespace=~\"$namespace\"}[$__rate_interval]))"));
+        "sum(rate(classifier_requests_total{job=~\"$job\", namespace=~\"$namespace\"}[$__rate_interval]))"));
     assertThat(DashboardLinter.lint(bad, known)).singleElement().asString()
         .contains("without namespace=~\"$namespace\", pod=~\"$pod\"");
   }
 
   @Test
   void failsWithoutNamespaceOrPodVariable() {
-    assertThat(DashboardLinter.lint(mini(d -> vars(d).remove(2)), known))
+    assertThat(DashboardLinter.lint(mini(d -> vars(d).remove(3)), known))
         .anyMatch(p -> p.contains("no template variable 'pod'"));
+  }
+
+  @Test
+  void failsWithoutJobMatcher() {
+    JsonObject bad = mini(d -> target(d).put("expr", "sum by (pod) (rate(classifier_requests_total{namespace=~\"$namespace\", "
+        + "pod=~\"$pod\"}[$__rate_interval])) / max by (pod) (system_cpu_count{job=~\"$job\", namespace=~\"$namespace\", pod=~\"$pod\"})"));
+    assertThat(DashboardLinter.lint(bad, known)).singleElement().asString()
+        .contains("selects classifier_requests_total without job=~\"$job\"");
+  }
+
+  @Test
+  void failsWhenTheJobVariableCatchesEveryJob() {
+    assertThat(DashboardLinter.lint(mini(d -> vars(d).getJsonObject(1).put("includeAll", true).put("allValue", ".+")), known))
+        .singleElement().asString().contains("offers \"All\"");
+    assertThat(DashboardLinter.lint(mini(d -> vars(d).getJsonObject(1).put("current", new JsonObject().put("value", "x"))), known))
+        .singleElement().asString().contains("does not default to vertx-classifier");
+    assertThat(DashboardLinter.lint(mini(d -> vars(d).remove(1)), known))
+        .anyMatch(p -> p.contains("no template variable 'job'"));
+    assertThat(DashboardLinter.lint(mini(d -> vars(d).getJsonObject(3).put("query",
+        "label_values(classifier_requests_total{namespace=~\"$namespace\"}, pod)")), known))
+        .singleElement().asString().contains("'pod' lists values of every job");
+  }
+
+  @Test
+  void failsOnAHeatmapThatOverCounts() {
+    JsonObject bad = mini(d -> {
+      firstPanel(d).put("type", "heatmap");
+      target(d).put("expr", "sum by (le) (increase(classifier_path_bytes_bucket{job=~\"$job\", namespace=~\"$namespace\", "
+          + "pod=~\"$pod\"}[$__rate_interval]))");
+    });
+    assertThat(DashboardLinter.lint(bad, known))
+        .anyMatch(p -> p.contains("(heatmap) uses range [$__rate_interval] instead of [$__interval]"));
+    JsonObject good = mini(d -> {
+      firstPanel(d).put("type", "heatmap");
+      target(d).put("expr", "sum by (le) (increase(classifier_path_bytes_bucket{job=~\"$job\", namespace=~\"$namespace\", "
+          + "pod=~\"$pod\"}[$__interval]))");
+    });
+    assertThat(DashboardLinter.lint(good, known)).isEmpty();
+  }
+
+  @Test
+  void failsOnAnOldSchemaVersionOrAnUnknownUnit() {
+    assertThat(DashboardLinter.lint(mini(d -> d.put("schemaVersion", 27)), known)).singleElement().asString()
+        .contains("schemaVersion 27");
+    assertThat(DashboardLinter.lint(mini(d -> firstPanel(d).getJsonObject("fieldConfig").getJsonObject("defaults")
+        .put("unit", "requests")), known)).singleElement().asString().contains("has unit requests");
+  }
+
+  /**
+   * Runbook links (the dashboard's and every alert's runbook_url) share one base and end in an anchor of a
+   * heading of docs/observability.md (GitHub's anchor rule: lower case, punctuation dropped, spaces to -).
+   */
+  @Test
+  void runbookLinksPointAtHeadingsOfTheRunbook() throws Exception {
+    Set<String> anchors = Files.readString(root().resolve("docs/observability.md")).lines()
+        .filter(l -> l.startsWith("#")).map(l -> l.replaceFirst("^#+\\s*", "").toLowerCase()
+            .replaceAll("[^a-z0-9 _-]", "").replace(' ', '-'))
+        .collect(Collectors.toSet());
+    List<String> urls = new java.util.ArrayList<>(DashboardLinter.linkUrls(dashboard()));
+    assertThat(urls).as("dashboard links").isNotEmpty();
+    List<Map<String, Object>> rules = PrometheusQueriesIT.alertRules();
+    for (Map<String, Object> rule : rules) {
+      Object url = ((Map<?, ?>) rule.get("annotations")).get("runbook_url");
+      assertThat(url).as(rule.get("alert") + " runbook_url").isNotNull();
+      assertThat(String.valueOf(url)).endsWith("#" + String.valueOf(rule.get("alert")).toLowerCase());
+      urls.add(String.valueOf(url));
+    }
+    assertThat(urls).allSatisfy(url -> {
+      assertThat(url).startsWith(RUNBOOK).contains("#");
+      assertThat(anchors).as("headings of docs/observability.md").contains(url.substring(url.indexOf('#') + 1));
+    });
   }
 
   /** A one-panel dashboard that passes every rule, changed by {@code breakIt}. */
@@ -210,19 +285,24 @@ class DashboardLintTest {
     JsonObject ds = new JsonObject().put("type", "prometheus").put("uid", "${datasource}");
     JsonObject dashboard = new JsonObject()
         .put("title", "mini")
+        .put("schemaVersion", 39)
         .put("templating", new JsonObject().put("list", new JsonArray()
             .add(new JsonObject().put("name", "datasource").put("type", "datasource").put("query", "prometheus"))
-            .add(new JsonObject().put("name", "namespace").put("type", "query").put("datasource", ds.copy())
-                .put("query", new JsonObject().put("query", "label_values(classifier_requests_total, namespace)")))
-            .add(new JsonObject().put("name", "pod").put("type", "query").put("datasource", ds.copy())
-                .put("query", "label_values(classifier_requests_total{namespace=~\"$namespace\"}, pod)"))))
+            .add(new JsonObject().put("name", "job").put("label", "job").put("type", "query").put("datasource", ds.copy())
+                .put("refresh", 2).put("multi", true).put("includeAll", false)
+                .put("current", new JsonObject().put("value", new JsonArray().add("vertx-classifier")))
+                .put("query", new JsonObject().put("query", "label_values(classifier_requests_total, job)")))
+            .add(new JsonObject().put("name", "namespace").put("type", "query").put("datasource", ds.copy()).put("refresh", 2)
+                .put("query", new JsonObject().put("query", "label_values(classifier_requests_total{job=~\"$job\"}, namespace)")))
+            .add(new JsonObject().put("name", "pod").put("type", "query").put("datasource", ds.copy()).put("refresh", 2)
+                .put("query", "label_values(classifier_requests_total{job=~\"$job\", namespace=~\"$namespace\"}, pod)"))))
         .put("panels", new JsonArray()
             .add(new JsonObject().put("type", "row").put("title", "Traffic").put("id", 1))
             .add(new JsonObject().put("type", "timeseries").put("id", 2).put("title", "Requests/s")
                 .put("description", "requests per second").put("datasource", ds.copy())
                 .put("fieldConfig", new JsonObject().put("defaults", new JsonObject().put("unit", "reqps")))
                 .put("targets", new JsonArray().add(new JsonObject().put("refId", "A").put("datasource", ds.copy())
-                    .put("expr", "sum by (pod) (rate(classifier_requests_total{namespace=~\"$namespace\", pod=~\"$pod\"}"
+                    .put("expr", "sum by (pod) (rate(classifier_requests_total{job=~\"$job\", namespace=~\"$namespace\", pod=~\"$pod\"}"
                         + "[$__rate_interval]))")))));
     breakIt.accept(dashboard);
     return dashboard;

@@ -10,8 +10,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Lint rules for grafana/vertx-classifier.json, in the spirit of Grafana's dashboard-linter: each rule returns
- * human-readable violations, so a test can assert none on the real dashboard and some on a bad one.
+ * Lint rules for grafana/vertx-classifier.json after Grafana's dashboard-linter (template-datasource,
+ * template-job, template-on-time-change-reload, panel-datasource, panel-title-description, panel-units,
+ * target-rate-interval, target-job), plus this project's: namespace/pod filters, heatmap increase() on
+ * [$__interval], a current schemaVersion, real metric names. Deliberate differences from dashboard-linter: the
+ * job variable has no "All" (its allValue .+ would select every other JVM's job), and pod replaces instance
+ * (the operator's instance label is the pod IP, new on every restart). Each rule returns human-readable
+ * violations, so a test can assert none on the real dashboard and some on a bad one.
  */
 final class DashboardLinter {
 
@@ -32,6 +37,13 @@ final class DashboardLinter {
   private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w$.])([a-zA-Z_:][a-zA-Z0-9_:]*)(?![\\w(])(?!\\s*\\()");
   /** label_values(series, label): the series part is PromQL, the label is not a metric. */
   private static final Pattern LABEL_VALUES = Pattern.compile("\\s*label_values\\((.*),\\s*\\w+\\s*\\)\\s*");
+  /** Grafana 11.0 writes 39, Grafana 12 writes 41: a dashboard outside loads through a migration or not at all. */
+  static final int MIN_SCHEMA_VERSION = 39;
+  static final int MAX_SCHEMA_VERSION = 41;
+  static final String DEFAULT_JOB = "vertx-classifier";
+  /** Grafana unit ids (packages/grafana-data valueFormats) this dashboard may use. */
+  static final Set<String> UNITS = Set.of("short", "none", "percent", "percentunit", "reqps", "rps", "ops", "s", "ms",
+      "us", "ns", "bytes", "decbytes", "Bps", "binBps", "cores");
   private static final Pattern SELECTOR = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*(\\{[^}]*\\})?");
 
   private DashboardLinter() {
@@ -41,6 +53,10 @@ final class DashboardLinter {
   static List<String> lint(JsonObject dashboard, Set<String> knownMetrics) {
     List<String> problems = new ArrayList<>();
     problems.addAll(templateRules(dashboard));
+    int schema = dashboard.getInteger("schemaVersion", 0);
+    if (schema < MIN_SCHEMA_VERSION || schema > MAX_SCHEMA_VERSION) {
+      problems.add("schemaVersion " + schema + " is not a current one (" + MIN_SCHEMA_VERSION + ".." + MAX_SCHEMA_VERSION + ")");
+    }
     for (JsonObject panel : panels(dashboard)) {
       problems.addAll(panelRules(panel, knownMetrics));
     }
@@ -70,12 +86,33 @@ final class DashboardLinter {
         || !"prometheus".equals(datasource.getValue("query"))) {
       problems.add("no template variable 'datasource' of type datasource with query prometheus");
     }
-    for (String name : List.of("namespace", "pod")) {
+    for (String name : List.of("job", "namespace", "pod")) {
       JsonObject v = variable(vars, name);
       if (v == null || !"query".equals(v.getString("type")) || !variableQuery(v).startsWith("label_values(")) {
         problems.add("no template variable '" + name + "' of type query with a label_values(...) query");
-      } else if (!usesDatasourceVariable(v.getValue("datasource"))) {
+        continue;
+      }
+      if (!usesDatasourceVariable(v.getValue("datasource"))) {
         problems.add("variable '" + name + "' does not use the datasource variable");
+      }
+      if (v.getInteger("refresh", 0) != 2) {
+        problems.add("variable '" + name + "' is not refreshed on time range change (refresh: 2)");
+      }
+      if (!name.equals("job") && !variableQuery(v).contains("job=~\"$job\"")) {
+        problems.add("variable '" + name + "' lists values of every job: its query needs job=~\"$job\"");
+      }
+    }
+    JsonObject job = variable(vars, "job");
+    if (job != null) {
+      if (!"job".equals(job.getString("label")) || !Boolean.TRUE.equals(job.getBoolean("multi"))) {
+        problems.add("variable 'job' must be labelled job and multi-select");
+      }
+      if (Boolean.TRUE.equals(job.getBoolean("includeAll"))) {
+        problems.add("variable 'job' offers \"All\" (" + job.getValue("allValue") + "): it selects every other JVM's job");
+      }
+      Object current = job.getJsonObject("current", new JsonObject()).getValue("value");
+      if (!String.valueOf(current).contains(DEFAULT_JOB)) {
+        problems.add("variable 'job' does not default to " + DEFAULT_JOB + " (current: " + current + ")");
       }
     }
     return problems;
@@ -97,6 +134,8 @@ final class DashboardLinter {
     JsonObject defaults = panel.getJsonObject("fieldConfig", new JsonObject()).getJsonObject("defaults", new JsonObject());
     if (defaults.getString("unit", "").isBlank()) {
       problems.add(where + " has no unit (fieldConfig.defaults.unit)");
+    } else if (!UNITS.contains(defaults.getString("unit"))) {
+      problems.add(where + " has unit " + defaults.getString("unit") + ", not a Grafana unit id in " + UNITS);
     }
     if (!usesDatasourceVariable(panel.getValue("datasource"))) {
       problems.add(where + " does not use the datasource variable: " + panel.getValue("datasource"));
@@ -116,7 +155,7 @@ final class DashboardLinter {
         problems.add(at + " has no expr");
         continue;
       }
-      problems.addAll(rateIntervalRule(at, expr));
+      problems.addAll("heatmap".equals(panel.getString("type")) ? heatmapIntervalRule(at, expr) : rateIntervalRule(at, expr));
       problems.addAll(filterRule(at, expr));
       for (String metric : metricNames(expr)) {
         if (!knownMetrics.contains(metric)) {
@@ -146,7 +185,29 @@ final class DashboardLinter {
     return problems;
   }
 
-  /** Every metric selector filters on the namespace and pod variables. */
+  /**
+   * A heatmap of histogram buckets shows counts per cell: increase() over [$__interval], the query step, so
+   * cells tile the time axis. Over [$__rate_interval] (wider than the step) each request lands in several
+   * cells: an over-count.
+   */
+  static List<String> heatmapIntervalRule(String at, String expr) {
+    List<String> problems = new ArrayList<>();
+    Matcher range = RANGE.matcher(expr);
+    while (range.find()) {
+      if (!range.group(1).equals("$__interval")) {
+        problems.add(at + " (heatmap) uses range [" + range.group(1) + "] instead of [$__interval]: " + expr);
+      }
+    }
+    Matcher call = FUNCTION_CALL.matcher(expr);
+    while (call.find()) {
+      if (!call.group(1).equals("increase") || !argument(expr, call.end()).contains("[$__interval]")) {
+        problems.add(at + " (heatmap) must count with increase(...[$__interval]): " + expr);
+      }
+    }
+    return problems;
+  }
+
+  /** Every metric selector filters on the job, namespace and pod variables (dashboard-linter target-job). */
   static List<String> filterRule(String at, String expr) {
     List<String> problems = new ArrayList<>();
     String masked = maskGroupings(expr);
@@ -157,6 +218,9 @@ final class DashboardLinter {
         continue;
       }
       String matchers = selector.group(2) == null ? "" : expr.substring(selector.start(2), selector.end(2));
+      if (!matchers.contains("job=~\"$job\"")) {
+        problems.add(at + " selects " + selector.group(1) + " without job=~\"$job\": " + expr);
+      }
       if (!matchers.contains("namespace=~\"$namespace\"") || !matchers.contains("pod=~\"$pod\"")) {
         problems.add(at + " selects " + selector.group(1) + " without namespace=~\"$namespace\", pod=~\"$pod\": " + expr);
       }
@@ -259,6 +323,22 @@ final class DashboardLinter {
       }
     }
     return null;
+  }
+
+  /** Every link URL of the dashboard and its panels. */
+  static List<String> linkUrls(JsonObject dashboard) {
+    List<String> urls = new ArrayList<>();
+    JsonArray links = dashboard.getJsonArray("links", new JsonArray());
+    for (int i = 0; i < links.size(); i++) {
+      urls.add(links.getJsonObject(i).getString("url", ""));
+    }
+    for (JsonObject panel : panels(dashboard)) {
+      JsonArray panelLinks = panel.getJsonArray("links", new JsonArray());
+      for (int i = 0; i < panelLinks.size(); i++) {
+        urls.add(panelLinks.getJsonObject(i).getString("url", ""));
+      }
+    }
+    return urls;
   }
 
   /** Every PromQL expression of the dashboard's panels (not the variables). */

@@ -37,7 +37,9 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * Evaluates every dashboard query and every alert expression against a real Prometheus (Debian package
- * "prometheus") scraping the real service, started in-process with 2 event loops, under traffic.
+ * "prometheus") scraping the real service, started in-process with 2 event loops, under traffic, next to a
+ * decoy: a second JVM exporting the same families, scraped under another job (as another Micrometer-instrumented
+ * JVM in the cluster would be). The dashboard's queries must show the service and never the decoy.
  */
 class PrometheusQueriesIT {
 
@@ -45,11 +47,15 @@ class PrometheusQueriesIT {
   static final String PROMTOOL = "/usr/bin/promtool";
   static final String NAMESPACE = "obs-it";
   static final String POD = "vertx-classifier-it-0";
+  static final String JOB = "vertx-classifier";
+  static final String DECOY_JOB = "decoy-jvm";
+  static final String DECOY_POD = "decoy-0";
   static final String RATE_INTERVAL = "10s";
   private static final Pattern THRESHOLD =
       Pattern.compile("(==|!=|>=|<=|>|<)\\s*(bool\\s+)?-?[0-9][0-9.eE+-]*");
 
   private static InProcessService service;
+  private static InProcessService decoy;
   private static Process prometheus;
   private static Path workDir;
   private static int prometheusPort;
@@ -70,6 +76,7 @@ class PrometheusQueriesIT {
       }
     }
     service = DashboardLintTest.startService();
+    decoy = DashboardLintTest.startService();
     System.gc(); // the GC pause timer gets its series (the GC panels and alert need one)
     workDir = Files.createTempDirectory("prometheus-it");
     prometheusPort = FreePorts.next();
@@ -89,7 +96,15 @@ class PrometheusQueriesIT {
                 labels:
                   namespace: %s
                   pod: %s
-        """.formatted(rules, service.managementPort(), NAMESPACE, POD));
+          - job_name: %s
+            metrics_path: /metrics
+            static_configs:
+              - targets: ['127.0.0.1:%d']
+                labels:
+                  namespace: %s
+                  pod: %s
+        """.formatted(rules, service.managementPort(), NAMESPACE, POD, DECOY_JOB, decoy.managementPort(), NAMESPACE,
+        DECOY_POD));
     prometheus = new ProcessBuilder(PROMETHEUS,
         "--config.file=" + workDir.resolve("prometheus.yml"),
         "--storage.tsdb.path=" + workDir.resolve("data"),
@@ -100,16 +115,17 @@ class PrometheusQueriesIT {
         .start();
     awaitPrometheusReady();
 
-    traffic = Executors.newFixedThreadPool(4);
+    traffic = Executors.newFixedThreadPool(5);
     for (int worker = 0; worker < 4; worker++) {
       int w = worker;
-      traffic.submit(() -> drive(w));
+      traffic.submit(() -> drive(w, service));
     }
+    traffic.submit(() -> drive(0, decoy)); // the decoy serves too, so its series are live, not just present
     // Enough scrapes for every rate over [10s] and the alert windows: 20 s of samples under traffic.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
-      JsonArray samples = query("count_over_time(classifier_requests_total{job=\"vertx-classifier\"}[1m])");
-      if (!samples.isEmpty() && samples.stream().map(JsonObject.class::cast)
+      JsonArray samples = query("count_over_time(classifier_requests_total[1m])");
+      if (samples.size() >= 4 && samples.stream().map(JsonObject.class::cast)
           .allMatch(s -> Double.parseDouble(s.getJsonArray("value").getString(1)) >= 20)) {
         return;
       }
@@ -119,7 +135,7 @@ class PrometheusQueriesIT {
   }
 
   /** New connections all the time (each lands on the next event loop), several N, some 405 and 400. */
-  private static void drive(int worker) {
+  private static void drive(int worker, InProcessService server) {
     List<byte[]> requests = new ArrayList<>();
     for (String target : List.of("/", "/helloworld", "/" + "helloworld".repeat(10), "/" + "helloworld".repeat(100))) {
       requests.add(RawHttp.get(target));
@@ -131,7 +147,7 @@ class PrometheusQueriesIT {
     while (driving.get()) {
       byte[] request = requests.get(i++ % requests.size());
       try {
-        RawHttp.exchange(service.httpPort(), request, Duration.ofMillis(50));
+        RawHttp.exchange(server.httpPort(), request, Duration.ofMillis(50));
         sent.incrementAndGet();
         Thread.sleep(5);
       } catch (Exception e) {
@@ -158,6 +174,9 @@ class PrometheusQueriesIT {
     if (service != null) {
       service.close();
     }
+    if (decoy != null) {
+      decoy.close();
+    }
     if (workDir != null) {
       try (Stream<Path> files = Files.walk(workDir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -176,32 +195,65 @@ class PrometheusQueriesIT {
     assertThat(sent.get()).isPositive();
   }
 
+  /**
+   * Every panel query, with job = vertx-classifier: data for the service's pod and for "All" pods, never a
+   * series of the decoy, and nothing when the decoy's pod is chosen. The same query with the decoy's job has
+   * data: the decoy is live, so an empty answer above is the job matcher's doing.
+   */
   @Test
-  void everyDashboardQueryEvaluatesToData() throws Exception {
+  void everyDashboardQueryShowsTheJobAndNeverTheDecoy() throws Exception {
     JsonObject dashboard = DashboardLintTest.dashboard();
     Map<String, String> problems = new LinkedHashMap<>();
+    // What the decoy exports (two services in one JVM: a JVM-wide gauge registers in the first one only).
+    java.util.Set<String> decoyMetrics = new java.util.HashSet<>();
+    query("group by (__name__) ({job=\"" + DECOY_JOB + "\"})")
+        .forEach(o -> decoyMetrics.add(((JsonObject) o).getJsonObject("metric").getString("__name__")));
     int evaluated = 0;
-    for (String raw : DashboardLinter.panelExpressions(dashboard)) {
+    int decoyVisible = 0;
+    List<String> panelQueries = DashboardLinter.panelExpressions(dashboard);
+    for (String raw : panelQueries) {
       for (String pod : List.of(POD, ".*")) { // a chosen pod, and "All" (allValue .*)
         evaluated++;
-        String expr = substitute(raw, NAMESPACE, pod);
+        String expr = substitute(raw, JOB, NAMESPACE, pod);
         String problem = checkHasData(expr);
+        if (problem == null && rawQuery(expr).encode().contains(DECOY_POD)) {
+          problem = "a series of the decoy " + DECOY_POD;
+        }
         if (problem != null) {
           problems.put(expr, problem);
         }
       }
+      String decoyPod = substitute(raw, JOB, NAMESPACE, DECOY_POD);
+      JsonArray leaked = query(decoyPod);
+      if (!leaked.isEmpty()) {
+        problems.put(decoyPod, "data for the decoy's pod under job " + JOB + ": " + leaked.encode());
+      }
+      if (!decoyMetrics.containsAll(DashboardLinter.metricNames(raw))) {
+        continue;
+      }
+      String decoyJob = substitute(raw, DECOY_JOB, NAMESPACE, ".*");
+      String problem = checkHasData(decoyJob);
+      if (problem != null) {
+        problems.put(decoyJob, "the decoy is not visible under its own job (" + problem + "): the decoy check proves nothing");
+      }
+      decoyVisible++;
     }
     for (String raw : DashboardLinter.variableQueries(dashboard)) {
       evaluated++;
       // label_values(series, label): Grafana asks for series(series); evaluate the series selector.
       String series = raw.replaceFirst("^\\s*label_values\\((.*),\\s*(\\w+)\\s*\\)\\s*$", "group by ($2) ($1)");
-      String problem = checkHasData(substitute(series, ".*", ".*"));
+      String expr = substitute(series, JOB, ".*", ".*");
+      String problem = checkHasData(expr);
+      if (problem == null && !raw.contains(", job)") && rawQuery(expr).encode().contains(DECOY_POD)) {
+        problem = "lists the decoy " + DECOY_POD;
+      }
       if (problem != null) {
         problems.put(raw, problem);
       }
     }
     assertThat(evaluated).isGreaterThan(20);
-    assertThat(problems).as("dashboard queries that failed or returned no data").isEmpty();
+    assertThat(problems).as("dashboard queries that failed, returned no data or showed the decoy").isEmpty();
+    assertThat(decoyVisible).as("queries the decoy would answer under its own job").isGreaterThan(panelQueries.size() * 3 / 4);
   }
 
   @Test
@@ -215,10 +267,22 @@ class PrometheusQueriesIT {
       String expr = (String) rule.get("expr");
       assertThat(rule).as(name).containsKeys("for", "labels", "annotations");
       assertThat(((Map<?, ?>) rule.get("labels")).get("severity")).as(name + " severity").isNotNull();
-      assertThat((Map<String, Object>) rule.get("annotations")).as(name).containsKeys("summary", "description");
+      assertThat((Map<String, Object>) rule.get("annotations")).as(name).containsKeys("summary", "description", "runbook_url");
+      assertThat(expr).as(name + " selects the job").contains("job=\"" + JOB + "\"");
       JsonObject parsed = rawQuery(expr); // the alert as written: must parse (result may well be empty)
       if (!"success".equals(parsed.getString("status"))) {
         problems.put(name, "does not evaluate: " + parsed.encode());
+        continue;
+      }
+      if (expr.startsWith("absent(")) {
+        // Quiet while the target is scraped; 1 once the job is gone (the job renamed to one that has no target).
+        if (!query(expr).isEmpty()) {
+          problems.put(name, "fires although " + JOB + " is scraped");
+        }
+        JsonArray gone = query(expr.replace("job=\"" + JOB + "\"", "job=\"no-such-job\""));
+        if (gone.size() != 1 || value(gone.getJsonObject(0)) != 1) {
+          problems.put(name, "does not fire for a job without target: " + gone.encode());
+        }
         continue;
       }
       String inner = withoutThresholds(expr);
@@ -245,7 +309,7 @@ class PrometheusQueriesIT {
     assertThat(loaded).allSatisfy(rule -> assertThat(rule.getString("health")).as(rule.getString("name")).isEqualTo("ok"));
     JsonArray alerts = get("/api/v1/alerts").getJsonObject("data").getJsonArray("alerts");
     assertThat(alerts.stream().map(a -> ((JsonObject) a).getJsonObject("labels").getString("alertname")))
-        .as("alerts pending or firing on a healthy service").doesNotContain("VertxClassifierTargetDown",
+        .as("alerts pending or firing on a healthy service").doesNotContain("VertxClassifierTargetMissing",
             "VertxClassifierHigh5xxRatio", "VertxClassifierPodWithoutTraffic");
   }
 
@@ -273,8 +337,8 @@ class PrometheusQueriesIT {
   // --- helpers
 
   /** Grafana's template substitution for a query sent to Prometheus directly. */
-  static String substitute(String expr, String namespace, String pod) {
-    return expr.replace("${datasource}", "").replace("$datasource", "")
+  static String substitute(String expr, String job, String namespace, String pod) {
+    return expr.replace("${datasource}", "").replace("$datasource", "").replace("${job}", job).replace("$job", job)
         .replace("$__rate_interval", RATE_INTERVAL).replace("${__rate_interval}", RATE_INTERVAL)
         .replace("$__interval", "2s").replace("$__range", "1m")
         .replace("${namespace}", namespace).replace("$namespace", namespace)
