@@ -103,9 +103,11 @@ full_name() {
 # /usr/share/java; the JDK's cacerts links to the host's truststore); dangling links are dropped.
 copy_deref() {
   cp -a "$1" "$2"
-  local l
+  local l o
   find "$2" -type l -print0 | while IFS= read -r -d '' l; do
-    if [ -e "$l" ]; then cp -aL "$l" "$l.deref" && rm "$l" && mv "$l.deref" "$l"; else rm "$l"; fi
+    o="$1/${l#"$2"/}"   # resolve against the original: relative links point outside the copy
+    rm "$l"
+    [ ! -e "$o" ] || cp -aL "$o" "$l"
   done
 }
 
