@@ -3,7 +3,8 @@
 # that reach no container registry (this project's CI and developer machines). Afterwards
 #   podman build --pull=never -f k8s/Dockerfile -t vertx-classifier:dev .
 # works unmodified. The script:
-#   1. installs podman, buildah, runc and debootstrap from Debian's packages if missing (apt-get, as root);
+#   1. installs podman, buildah, runc, debootstrap and catatonit (podman's pod pause image) from Debian's packages
+#      if missing (apt-get, as root);
 #   2. writes /etc/containers/containers.conf if absent (runc, cgroupfs, ulimits: see DEFAULT_CONF below);
 #   3. reads every FROM line of the Dockerfiles and builds each public image named there that is not in local
 #      storage yet, under that same name:
@@ -31,7 +32,7 @@ die() { log "ERROR: $*"; exit 1; }
 
 # --- 1. tools -------------------------------------------------------------------------------------------------
 missing=()
-for t in podman:podman buildah:buildah runc:runc debootstrap:debootstrap; do
+for t in podman:podman buildah:buildah runc:runc debootstrap:debootstrap catatonit:catatonit; do
   command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}")
 done
 if ((${#missing[@]})); then

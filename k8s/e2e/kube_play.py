@@ -2,7 +2,8 @@
 """Turn the rendered quickstart overlay into what `podman kube play` can run as one replica.
 
 Usage: kube_play.py RENDERED.yaml RUN_ID REPLICA PUBLIC_HOST_PORT MANAGEMENT_HOST_PORT > replica.yaml
-       kube_play.py RENDERED.yaml --facts      (prints: replicas grace_seconds readiness_period namespace)
+       kube_play.py RENDERED.yaml --facts
+         (prints: replicas grace_seconds readiness_period namespace cpu_quota_us memory_limit_bytes)
 
 Keeps the Deployment and the ConfigMaps its pod template mounts; everything else (Service, HPA, PDB,
 Namespace) needs an API server. The pod template is left as rendered (securityContext, read-only root,
@@ -41,7 +42,23 @@ def facts(docs):
     probe = pod["containers"][0].get("readinessProbe") or {}
     period = probe.get("periodSeconds", 10)
     ns = dep["metadata"].get("namespace", "default")
-    print(replicas, grace, period, ns)
+    limits = pod["containers"][0].get("resources", {}).get("limits", {})
+    print(replicas, grace, period, ns, cpu_quota(limits.get("cpu", "0")), memory_bytes(limits.get("memory", "0")))
+
+
+def cpu_quota(cpu):
+    """CFS quota in microseconds per 100 ms period, as the runtime sets it for a CPU limit."""
+    cpu = str(cpu)
+    return int(cpu[:-1]) * 100 if cpu.endswith("m") else int(float(cpu) * 100000)
+
+
+def memory_bytes(mem):
+    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "k": 10**3, "M": 10**6, "G": 10**9}
+    mem = str(mem)
+    for suffix, factor in units.items():
+        if mem.endswith(suffix):
+            return int(float(mem[: -len(suffix)]) * factor)
+    return int(mem)
 
 
 def replica(docs, run, index, public_port, management_port):
