@@ -4,7 +4,7 @@
 Usage: dashboard.py PROMETHEUS_URL DASHBOARD.json TIME JOB NAMESPACE POD1,POD2 DECOY_JOB DECOY_POD
 
 Variables: $job = JOB, $namespace = NAMESPACE, $pod = one pod at a time (Grafana's single-value form),
-$datasource dropped, $__rate_interval = 1m (Prometheus scrapes every 2s here), $__interval = 10s,
+$datasource dropped, other variables their current value, $__rate_interval = 1m (Prometheus scrapes every 2s here), $__interval = 10s,
 $__range = 1m. Each query is evaluated at TIME (an instant in the load test, before the rolling restart).
 
 One line per check, "ok - ..." or "FAIL - ...":
@@ -67,8 +67,24 @@ def panels(items):
         yield from panels(p.get("panels", []))
 
 
+def defaults():
+    """Other variables (custom, constant, interval, textbox): their current value, as Grafana would use it."""
+    out = {}
+    for var in dash.get("templating", {}).get("list", []):
+        cur = (var.get("current") or {}).get("value")
+        if isinstance(cur, list):
+            cur = cur[0] if cur else None
+        if cur in (None, "", "$__all"):
+            cur = var.get("allValue") or (var.get("query") if var.get("type") == "constant" else None) or ".*"
+        out[var["name"]] = str(cur)
+    return out
+
+
+DEFAULTS = defaults()
+
+
 def values(pod, job_value=job):
-    return {"job": job_value, "namespace": namespace, "pod": pod, "datasource": "prometheus"}
+    return {**DEFAULTS, "job": job_value, "namespace": namespace, "pod": pod, "datasource": "prometheus"}
 
 
 targets = [(p.get("title", "?"), t["expr"]) for p in panels(dash.get("panels", [])) for t in p.get("targets", [])
@@ -106,7 +122,7 @@ for var in dash.get("templating", {}).get("list", []):
         continue
     label = m.group(2)
     try:
-        selector = substitute(m.group(1), {"job": job, "namespace": namespace, "pod": ".*"})
+        selector = substitute(m.group(1), {**DEFAULTS, "job": job, "namespace": namespace, "pod": ".*"})
         found = {s.get(label) for s in series(selector)} - {None}
     except Exception as e:
         check(False, f"variable ${var['name']}: {q} failed ({e})")
