@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@code *} for OPTIONS and authority-form for CONNECT; anything else is a failed request (400);</li>
  *   <li><b>after a response that closes, nothing more</b> (RFC 9112 9.6): a 400, a response with
  *       {@code Connection: close}, and the response to a request that asked to close, came with HTTP/1.0
- *       without keep-alive, or carried content (RFC 9110 9.3.1: this service takes none) end the connection.
+ *       without keep-alive, or carried chunked content (whose end only the decoder knows; RFC 9110 9.3.1:
+ *       this service takes no content) end the connection.
  *       From that decision on, inbound bytes are dropped, requests already decoded behind it are not handed
  *       to Vert.x, responses written after it are dropped, and the connection closes once it is written;</li>
  *   <li><b>the header deadline</b>: a request must complete its head within a deadline from its first byte,
@@ -88,7 +89,7 @@ public final class ConnectionGuard {
 
   // What happens to inbound bytes.
   private static final int SCANNING = 0; // request heads are checked
-  private static final int PASSING = 1; // content of the last request: passed unchecked, the connection ends after it
+  private static final int PASSING = 1; // chunked content of the last request: passed unchecked
   private static final int DISCARDING = 2; // the connection ends: nothing more is read
 
   private final Limits limits;
@@ -99,7 +100,8 @@ public final class ConnectionGuard {
   private long requestStartedAt = -1;
   private int inbound = SCANNING;
   private int heads; // request heads the scanner passed
-  private int headWithContent; // the one of them that announced content (0: none yet)
+  private int headWithChunkedContent; // the one of them that announced chunked content (0: none yet)
+  private long contentLeft; // bytes of Content-Length content still to come, passed unchecked
   private int requests; // decoded requests handed to Vert.x
   private int responses; // final responses written
   private int lastRequest; // the request whose response ends the connection (0: none yet)
@@ -170,6 +172,12 @@ public final class ConnectionGuard {
       int end = bytes.writerIndex();
       int at = from;
       while (at < end) {
+        if (contentLeft > 0) {
+          int content = (int) Math.min(contentLeft, end - at); // the decoder's business: not a head
+          contentLeft -= content;
+          at += content;
+          continue;
+        }
         int next = scanner.scan(bytes, at, end);
         if (next == RequestHeadScanner.NEED_MORE) {
           if (requestStartedAt < 0 && scanner.started()) {
@@ -189,9 +197,11 @@ public final class ConnectionGuard {
         requestStartedAt = -1;
         heads++;
         at = next;
-        if (scanner.hasBody()) {
-          headWithContent = heads;
-          inbound = PASSING; // its content is the decoder's business alone; nothing after it is served
+        contentLeft = scanner.contentLength();
+        if (contentLeft < 0) {
+          // Chunked content: where it ends is the decoder's business alone, and nothing after it is served.
+          headWithChunkedContent = heads;
+          inbound = PASSING;
           break;
         }
       }
@@ -229,7 +239,7 @@ public final class ConnectionGuard {
           endInbound();
           return;
         }
-        if (requests == headWithContent || !HttpUtil.isKeepAlive(request)) {
+        if (requests == headWithChunkedContent || !HttpUtil.isKeepAlive(request)) {
           lastRequest = requests;
         }
       }

@@ -132,9 +132,9 @@ final class RequestHeadScanner implements ByteProcessor {
     return state != PREAMBLE && state != DONE;
   }
 
-  /** Whether the head just completed announces content: the connection then ends after its answer. */
-  boolean hasBody() {
-    return transferEncoding || contentLength > 0;
+  /** The length of the content the head just completed announces: 0 for none, -1 for chunked content. */
+  long contentLength() {
+    return transferEncoding ? -1 : contentLength;
   }
 
   String problem() {
