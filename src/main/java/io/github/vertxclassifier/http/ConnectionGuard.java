@@ -230,6 +230,11 @@ public final class ConnectionGuard {
       }
       if (msg instanceof HttpRequest request) {
         requests++;
+        HttpVersion version = request.protocolVersion();
+        if (version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0 && request.decoderResult().isSuccess()) {
+          // Checked again on what Netty decoded: it reads any NAME/d.d as a version.
+          request.setDecoderResult(DecoderResult.failure(new MalformedRequest("HTTP version other than 1.x")));
+        }
         checkTarget(request);
         if (request.decoderResult().isFailure()) {
           // Answered as HTTP/1.1: the error response must not echo whatever the client called a version.

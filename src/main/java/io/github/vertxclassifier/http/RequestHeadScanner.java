@@ -94,6 +94,7 @@ final class RequestHeadScanner implements ByteProcessor {
   private int state = PREAMBLE;
   private String problem;
   private long versionTail; // the last 8 bytes of the request line
+  private int beforeVersion; // the byte before them, which must separate the version from the target
   private int field;
   private int candidates;
   private int nameLength;
@@ -162,6 +163,7 @@ final class RequestHeadScanner implements ByteProcessor {
         if ((CLASSES[b] & LINE) == 0) {
           return bad(b == '\n' ? "bare LF in the request line" : "control byte in the request line");
         }
+        beforeVersion = (int) (versionTail >>> 56);
         versionTail = (versionTail << 8) | b;
         return true;
       case REQUEST_LINE_CR:
@@ -296,7 +298,7 @@ final class RequestHeadScanner implements ByteProcessor {
   /** What is wrong with the head as a whole, or null. */
   private String verdict() {
     boolean http11 = versionTail == HTTP_1_1;
-    if (!http11 && versionTail != HTTP_1_0) {
+    if ((!http11 && versionTail != HTTP_1_0) || (beforeVersion != ' ' && beforeVersion != '\t')) {
       return "HTTP version other than 1.1 or 1.0";
     }
     if (contentLengths > 1) {
@@ -323,6 +325,7 @@ final class RequestHeadScanner implements ByteProcessor {
   private void reset() {
     state = PREAMBLE;
     versionTail = 0;
+    beforeVersion = 0;
     hosts = 0;
     hostState = H_START;
     contentLengths = 0;

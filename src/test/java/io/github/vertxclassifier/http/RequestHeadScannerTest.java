@@ -85,6 +85,9 @@ class RequestHeadScannerTest {
       "GET / HTTP/1.1\\r\\nHost: a%2\\r\\n\\r\\n|bad: invalid Host",
       "GET / HTTP/1.1\\r\\nHost: [::1]x\\r\\n\\r\\n|bad: invalid Host",
       "GET / HTTP/1.2\\r\\nHost: x\\r\\n\\r\\n|bad: HTTP version other than 1.1 or 1.0",
+      "GET / \\xffHTTP/1.0\\r\\n\\r\\n|bad: HTTP version other than 1.1 or 1.0",
+      "GET / xHTTP/1.1\\r\\nHost: x\\r\\n\\r\\n|bad: HTTP version other than 1.1 or 1.0",
+      "GET /\\tHTTP/1.1\\r\\nHost: x\\r\\n\\r\\n|ok",
       "GET /\\x7f HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n|bad: control byte in the request line",
       "GET / HTTP/1.1\\r\\nHost: x\\r\\nX-A: \\x7f\\r\\n\\r\\n|bad: control byte in a field value",
   })
