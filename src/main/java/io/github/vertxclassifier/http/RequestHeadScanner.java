@@ -112,20 +112,55 @@ final class RequestHeadScanner implements ByteProcessor {
    * {@link #MALFORMED}.
    */
   int scan(ByteBuf buf, int from, int to) {
-    int at = buf.forEachByte(from, to - from, this);
-    if (state == BAD) {
-      return MALFORMED;
+    int at = from;
+    while (true) {
+      if (state == REQUEST_LINE) {
+        at = skipPlainRequestLine(buf, at, to);
+      }
+      int stop = buf.forEachByte(at, to - at, this);
+      if (state == BAD) {
+        return MALFORMED;
+      }
+      if (stop < 0) {
+        return NEED_MORE;
+      }
+      if (state == REQUEST_LINE) {
+        at = stop + 1; // paused at the first byte of a request line: the rest of it goes faster
+        continue;
+      }
+      String verdict = verdict();
+      if (verdict != null) {
+        bad(verdict);
+        return MALFORMED;
+      }
+      return stop + 1;
     }
-    if (at < 0) {
-      return NEED_MORE;
+  }
+
+  /**
+   * The same as {@link #process} on each byte of the request line, 8 bytes at a time while none of them is a
+   * control byte (most of a long target); returns where the byte-by-byte scan goes on.
+   */
+  private int skipPlainRequestLine(ByteBuf buf, int from, int to) {
+    int at = from;
+    long previous = versionTail;
+    while (to - at >= 8) {
+      long word = buf.getLong(at);
+      long del = word ^ 0x7F7F7F7F7F7F7F7FL;
+      // Some byte is below 0x20 (CR, LF, HTAB, another control byte) or is DEL (the SWAR "has less than"
+      // and "has zero" tests; bytes from 0x80 up are plain).
+      long flagged = ((word - 0x2020202020202020L) & ~word) | ((del - 0x0101010101010101L) & ~del);
+      if ((flagged & 0x8080808080808080L) != 0) {
+        break;
+      }
+      previous = versionTail;
+      versionTail = word;
+      at += 8;
     }
-    String verdict = verdict();
-    if (verdict != null) {
-      problem = verdict;
-      state = BAD;
-      return MALFORMED;
+    if (at != from) {
+      beforeVersion = (int) (previous & 0xFF);
     }
-    return at + 1;
+    return at;
   }
 
   /** True once the current head has begun (a request line byte arrived): the header deadline runs. */
@@ -154,7 +189,11 @@ final class RequestHeadScanner implements ByteProcessor {
           return true; // empty lines before a request line are ignored
         }
         state = REQUEST_LINE;
-        // fall through: b is the first byte of the request line
+        if ((CLASSES[b] & LINE) == 0) {
+          return bad("control byte in the request line");
+        }
+        versionTail = b;
+        return false; // a pause: scan() takes the rest of the request line 8 bytes at a time
       case REQUEST_LINE:
         if (b == '\r') {
           state = REQUEST_LINE_CR;
