@@ -60,10 +60,13 @@ class ConnectionGuardTest {
         Thread.sleep(300);
         out.write("hello".getBytes(StandardCharsets.ISO_8859_1));
       } else {
-        out.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
       }
       String answer = readResponse(client.getInputStream());
       assertThat(answer).startsWith("HTTP/1.1 200 OK");
+      if (variant.endsWith("crlf")) {
+        out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1)); // in its own segment, after the answer
+      }
       String later;
       try {
         later = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
