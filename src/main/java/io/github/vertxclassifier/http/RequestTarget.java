@@ -6,7 +6,8 @@ package io.github.vertxclassifier.http;
  *
  * <ul>
  *   <li>origin-form {@code /p?q}: the path is {@code /p};</li>
- *   <li>absolute-form {@code http://host/p?q}: the path is {@code /p} (empty when the target has none);</li>
+ *   <li>absolute-form {@code http://host/p?q}: the path is {@code /p}; a target without a path has the path
+ *       {@code /} (RFC 9110 4.2.3), which {@link #withPath} writes into it before the request is handled;</li>
  *   <li>anything else (asterisk-form, authority-form, a bare word, control bytes, chars above 0xFF) is not
  *       a path and the caller answers 400.</li>
  * </ul>
@@ -45,6 +46,25 @@ public final class RequestTarget {
       }
     }
     return ((long) start << 32) | end;
+  }
+
+  /**
+   * An absolute-form target with {@code /} inserted where it has no path ({@code http://h?q} becomes
+   * {@code http://h/?q}, RFC 9110 4.2.3, RFC 9112 3.2.2); {@code target} itself when it has one; null when
+   * it is not in absolute-form.
+   */
+  public static String withPath(String target) {
+    if (target.isEmpty() || !isAlpha(target.charAt(0))) {
+      return null;
+    }
+    int start = absoluteFormPathStart(target);
+    if (start < 0) {
+      return null;
+    }
+    if (start < target.length() && target.charAt(start) == '/') {
+      return target;
+    }
+    return target.substring(0, start) + '/' + target.substring(start);
   }
 
   public static int start(long range) {

@@ -70,7 +70,8 @@ class ClassifierHttpTest {
   @Test
   void absoluteFormTargetsClassifyTheirPath() {
     assertThat(get("http://example.com/helloworld?q=1").body()).isEqualTo(HELLOWORLD_BODY);
-    assertThat(get("http://example.com").body()).isEqualTo(ExpectedAnswer.body(""));
+    // RFC 9110 4.2.3: no path is the path "/", as for origin-form "GET /" (issue 12).
+    assertThat(get("http://example.com").body()).isEqualTo(ExpectedAnswer.body("/"));
   }
 
   @Test

@@ -13,9 +13,69 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The request-header deadline and the connection limit, over real sockets. */
 class ConnectionGuardTest {
+
+  /**
+   * RFC 9110 15.5.9: 408 means the server timed out waiting for a request. The deadline applies to a partial
+   * request pipelined behind a complete one, on both ports.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aPartialRequestPipelinedBehindACompleteOneGets408(boolean publicPort) throws Exception {
+    try (InProcessService service = InProcessService.start(new JsonObject().put("REQUEST_HEADER_TIMEOUT_SECONDS", 1));
+         Socket client = new Socket("127.0.0.1", publicPort ? service.httpPort() : service.managementPort())) {
+      String path = publicPort ? "/helloworld" : "/health/live";
+      client.setSoTimeout(5_000);
+      long started = System.nanoTime();
+      client.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\nGET " + path
+          + " HTTP/1.1\r\nHost: x\r\nX-Slow: ").getBytes(StandardCharsets.ISO_8859_1));
+      assertThat(readResponse(client.getInputStream())).startsWith("HTTP/1.1 200 OK");
+      String rest = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+      assertThat(rest).startsWith("HTTP/1.1 408 Request Timeout\r\n").contains("Connection: close");
+      assertThat(took).isBetween(Duration.ofMillis(900), Duration.ofMillis(3_500));
+    }
+  }
+
+  /**
+   * An idle connection never gets 408, whatever came before the silence: content sent in its own segment,
+   * or an empty line after a request (RFC 9112 2.2).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"public content", "management content", "public crlf", "management crlf"})
+  void silenceAfterARequestIsNever408(String variant) throws Exception {
+    boolean publicPort = variant.startsWith("public");
+    try (InProcessService service = InProcessService.start(new JsonObject().put("REQUEST_HEADER_TIMEOUT_SECONDS", 1));
+         Socket client = new Socket("127.0.0.1", publicPort ? service.httpPort() : service.managementPort())) {
+      String path = publicPort ? "/helloworld" : "/health/live";
+      client.setSoTimeout(3_500);
+      OutputStream out = client.getOutputStream();
+      if (variant.endsWith("content")) {
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        Thread.sleep(300);
+        out.write("hello".getBytes(StandardCharsets.ISO_8859_1));
+      } else {
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      }
+      String answer = readResponse(client.getInputStream());
+      assertThat(answer).startsWith("HTTP/1.1 200 OK");
+      if (variant.endsWith("crlf")) {
+        out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1)); // in its own segment, after the answer
+      }
+      String later;
+      try {
+        later = new String(client.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      } catch (java.net.SocketTimeoutException silent) {
+        later = ""; // still open and silent after 3.5 s: the idle timeout's business
+      }
+      assertThat(later).as("after %s", variant).isEmpty();
+    }
+  }
 
   @Test
   void aTricklingRequestGets408WhileOthersAreServed() throws Exception {

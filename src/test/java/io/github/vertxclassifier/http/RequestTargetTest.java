@@ -40,6 +40,25 @@ class RequestTargetTest {
     assertThat(path("http://host?q=1")).isEmpty();
   }
 
+  /** RFC 9110 4.2.3: the connection guard gives such a target the path "/" before the verticle sees it. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "http://host|http://host/|/",
+      "http://host?q=1|http://host/?q=1|/",
+      "https://h:8080|https://h:8080/|/",
+      "http://host/p?q|http://host/p?q|/p",
+  })
+  void withPathGivesAnAbsoluteFormTargetTheRootPath(String target, String withPath, String path) {
+    assertThat(RequestTarget.withPath(target)).isEqualTo(withPath);
+    assertThat(path(withPath)).isEqualTo(path);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "*", "foo", "host:80", "://x/y", "1http://h/p", "http:/h/p"})
+  void withPathIsNullForOtherForms(String target) {
+    assertThat(RequestTarget.withPath(target)).isNull();
+  }
+
   @Test
   void bytesAboveAsciiArePathBytes() {
     assertThat(path("/\u00ee\u00ff?x")).isEqualTo("/\u00ee\u00ff");

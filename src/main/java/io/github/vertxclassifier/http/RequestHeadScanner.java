@@ -1,0 +1,382 @@
+package io.github.vertxclassifier.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
+
+/**
+ * Checks the raw bytes of request heads (request line and header section) before Netty's decoder parses them,
+ * for what the decoder accepts or repairs but HTTP/1.1 does not allow, byte by byte so that a head may arrive
+ * in any number of pieces:
+ *
+ * <ul>
+ *   <li>line ends: CRLF only; a bare CR or a bare LF anywhere in a head (RFC 9112 2.2); control bytes in the
+ *       request line or in a field value (RFC 9110 5.5);</li>
+ *   <li>field lines: a non-empty token name, directly followed by the colon (RFC 9110 5.1, RFC 9112 5.1), no
+ *       obs-fold or whitespace before the first field (RFC 9112 5.2, 2.2);</li>
+ *   <li>framing: at most one Content-Length, a single decimal value; not with Transfer-Encoding; no
+ *       Transfer-Encoding in HTTP/1.0 (RFC 9112 6.1, 6.3; RFC 9110 8.6), on every version;</li>
+ *   <li>the version is HTTP/1.1 or HTTP/1.0 (RFC 9112 2.3); Host: exactly one in HTTP/1.1, at most one in
+ *       HTTP/1.0, and a valid {@code uri-host [":" port]} (RFC 9112 3.2, RFC 9110 7.2).</li>
+ * </ul>
+ *
+ * Empty lines before a request line are skipped, as the decoder does (RFC 9112 2.2). One scanner per
+ * connection; not thread-safe.
+ */
+final class RequestHeadScanner implements ByteProcessor {
+
+  /** {@link #scan} found no complete head in the bytes given. */
+  static final int NEED_MORE = -1;
+  /** {@link #scan} found a malformed head: {@link #problem()} says why. */
+  static final int MALFORMED = -2;
+
+  private static final long HTTP_1_1 = ascii("HTTP/1.1");
+  private static final long HTTP_1_0 = ascii("HTTP/1.0");
+
+  // Byte classes.
+  private static final byte[] CLASSES = new byte[256];
+  private static final int TOKEN = 1;
+  private static final int REG_NAME = 2; // unreserved and sub-delims (RFC 3986 3.2.2)
+  private static final int HEX = 4;
+  private static final int VALUE = 8; // field-vchar, SP, HTAB (RFC 9110 5.5)
+  private static final int LINE = 16; // allowed in a request line: not a control byte except HTAB
+
+  static {
+    for (int b = 0; b < 256; b++) {
+      int c = 0;
+      boolean alpha = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
+      boolean digit = b >= '0' && b <= '9';
+      if (alpha || digit || "!#$%&'*+-.^_`|~".indexOf(b) >= 0) {
+        c |= TOKEN;
+      }
+      if (alpha || digit || "-._~!$&'()*+,;=".indexOf(b) >= 0) {
+        c |= REG_NAME;
+      }
+      if (digit || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F')) {
+        c |= HEX;
+      }
+      if (b == '\t' || (b >= 0x20 && b != 0x7F)) {
+        c |= VALUE | LINE;
+      }
+      CLASSES[b] = (byte) c;
+    }
+  }
+
+  // Where the scan is.
+  private static final int PREAMBLE = 0;
+  private static final int REQUEST_LINE = 1;
+  private static final int REQUEST_LINE_CR = 2;
+  private static final int LINE_START = 3;
+  private static final int NAME = 4;
+  private static final int FIELD_VALUE = 5;
+  private static final int FIELD_VALUE_CR = 6;
+  private static final int END_CR = 7;
+  private static final int DONE = 8;
+  private static final int BAD = 9;
+
+  // Fields whose values are checked; bits of the candidates still matching while a name is read.
+  private static final int OTHER = 0;
+  private static final int HOST = 1;
+  private static final int CONTENT_LENGTH = 2;
+  private static final int TRANSFER_ENCODING = 4;
+  private static final String[] NAMES = {null, "host", "content-length", null, "transfer-encoding"};
+
+  // Host value states.
+  private static final int H_START = 0;
+  private static final int H_NAME = 1;
+  private static final int H_PCT1 = 2;
+  private static final int H_PCT2 = 3;
+  private static final int H_LITERAL = 4;
+  private static final int H_AFTER_LITERAL = 5;
+  private static final int H_PORT = 6;
+  private static final int H_TRAILING = 7;
+  private static final int H_BAD = 8;
+
+  private int state = PREAMBLE;
+  private String problem;
+  private long versionTail; // the last 8 bytes of the request line
+  private int beforeVersion; // the byte before them, which must separate the version from the target
+  private int field;
+  private int candidates;
+  private int nameLength;
+  private int hosts;
+  private int hostState;
+  private int contentLengths;
+  private int lengthDigits;
+  private boolean lengthEnded;
+  private long contentLength;
+  private boolean transferEncoding;
+
+  /**
+   * Scans {@code buf[from, to)}: returns the index just after a complete, well-formed head (the scanner is
+   * then ready for the next one), {@link #NEED_MORE} when the bytes end before the head does, or
+   * {@link #MALFORMED}.
+   */
+  int scan(ByteBuf buf, int from, int to) {
+    int at = from;
+    while (true) {
+      if (state == REQUEST_LINE) {
+        at = skipPlainRequestLine(buf, at, to);
+      }
+      int stop = buf.forEachByte(at, to - at, this);
+      if (state == BAD) {
+        return MALFORMED;
+      }
+      if (stop < 0) {
+        return NEED_MORE;
+      }
+      if (state == REQUEST_LINE) {
+        at = stop + 1; // paused at the first byte of a request line: the rest of it goes faster
+        continue;
+      }
+      String verdict = verdict();
+      if (verdict != null) {
+        bad(verdict);
+        return MALFORMED;
+      }
+      return stop + 1;
+    }
+  }
+
+  /**
+   * The same as {@link #process} on each byte of the request line, 8 bytes at a time while none of them is a
+   * control byte (most of a long target); returns where the byte-by-byte scan goes on.
+   */
+  private int skipPlainRequestLine(ByteBuf buf, int from, int to) {
+    int at = from;
+    long previous = versionTail;
+    while (to - at >= 8) {
+      long word = buf.getLong(at);
+      long del = word ^ 0x7F7F7F7F7F7F7F7FL;
+      // Some byte is below 0x20 (CR, LF, HTAB, another control byte) or is DEL (the SWAR "has less than"
+      // and "has zero" tests; bytes from 0x80 up are plain).
+      long flagged = ((word - 0x2020202020202020L) & ~word) | ((del - 0x0101010101010101L) & ~del);
+      if ((flagged & 0x8080808080808080L) != 0) {
+        break;
+      }
+      previous = versionTail;
+      versionTail = word;
+      at += 8;
+    }
+    if (at != from) {
+      beforeVersion = (int) (previous & 0xFF);
+    }
+    return at;
+  }
+
+  /** True once the current head has begun (a request line byte arrived): the header deadline runs. */
+  boolean started() {
+    return state != PREAMBLE && state != DONE;
+  }
+
+  /** The length of the content the head just completed announces: 0 for none, -1 for chunked content. */
+  long contentLength() {
+    return transferEncoding ? -1 : contentLength;
+  }
+
+  String problem() {
+    return problem;
+  }
+
+  @Override
+  public boolean process(byte value) {
+    int b = value & 0xFF;
+    switch (state) {
+      case DONE:
+        reset();
+        // fall through: a new head starts
+      case PREAMBLE:
+        if (b == '\r' || b == '\n') {
+          return true; // empty lines before a request line are ignored
+        }
+        state = REQUEST_LINE;
+        if ((CLASSES[b] & LINE) == 0) {
+          return bad("control byte in the request line");
+        }
+        versionTail = b;
+        return false; // a pause: scan() takes the rest of the request line 8 bytes at a time
+      case REQUEST_LINE:
+        if (b == '\r') {
+          state = REQUEST_LINE_CR;
+          return true;
+        }
+        if ((CLASSES[b] & LINE) == 0) {
+          return bad(b == '\n' ? "bare LF in the request line" : "control byte in the request line");
+        }
+        beforeVersion = (int) (versionTail >>> 56);
+        versionTail = (versionTail << 8) | b;
+        return true;
+      case REQUEST_LINE_CR:
+        if (b != '\n') {
+          return bad("bare CR in the request line");
+        }
+        state = LINE_START;
+        return true;
+      case LINE_START:
+        if (b == '\r') {
+          state = END_CR;
+          return true;
+        }
+        if ((CLASSES[b] & TOKEN) == 0) {
+          return bad(b == ' ' || b == '\t' ? "obs-fold or whitespace before a field line"
+              : b == ':' ? "empty field name" : b == '\n' ? "bare LF" : "field name is not a token");
+        }
+        state = NAME;
+        nameLength = 0;
+        candidates = HOST | CONTENT_LENGTH | TRANSFER_ENCODING;
+        matchName(b);
+        return true;
+      case NAME:
+        if (b == ':') {
+          startValue();
+          return true;
+        }
+        if ((CLASSES[b] & TOKEN) == 0) {
+          return bad(b == ' ' || b == '\t' ? "whitespace between field name and colon" : "field name is not a token");
+        }
+        matchName(b);
+        return true;
+      case FIELD_VALUE:
+        if (b == '\r') {
+          state = FIELD_VALUE_CR;
+          return true;
+        }
+        if ((CLASSES[b] & VALUE) == 0) {
+          return bad(b == '\n' ? "bare LF in a field line" : "control byte in a field value");
+        }
+        if (field == HOST) {
+          host(b);
+        } else if (field == CONTENT_LENGTH) {
+          contentLength(b);
+        }
+        return true;
+      case FIELD_VALUE_CR:
+        if (b != '\n') {
+          return bad("bare CR in a field line");
+        }
+        if (field == HOST && hostState != H_NAME && hostState != H_START && hostState != H_AFTER_LITERAL
+            && hostState != H_PORT && hostState != H_TRAILING) {
+          return bad("invalid Host");
+        }
+        if (field == CONTENT_LENGTH && lengthDigits == 0) {
+          return bad("invalid Content-Length");
+        }
+        state = LINE_START;
+        return true;
+      case END_CR:
+        if (b != '\n') {
+          return bad("bare CR at the end of the head");
+        }
+        state = DONE;
+        return false; // the head ends here
+      default:
+        return false;
+    }
+  }
+
+  private void matchName(int b) {
+    int lower = b | 0x20;
+    for (int candidate = HOST; candidate <= TRANSFER_ENCODING; candidate <<= 1) {
+      if ((candidates & candidate) != 0) {
+        String name = NAMES[candidate];
+        if (nameLength >= name.length() || name.charAt(nameLength) != lower) {
+          candidates &= ~candidate;
+        }
+      }
+    }
+    nameLength++;
+  }
+
+  private void startValue() {
+    state = FIELD_VALUE;
+    field = OTHER;
+    if ((candidates & HOST) != 0 && nameLength == 4) {
+      field = HOST;
+      hosts++;
+      hostState = H_START;
+    } else if ((candidates & CONTENT_LENGTH) != 0 && nameLength == 14) {
+      field = CONTENT_LENGTH;
+      contentLengths++;
+      lengthDigits = 0;
+      lengthEnded = false;
+    } else if ((candidates & TRANSFER_ENCODING) != 0 && nameLength == 17) {
+      transferEncoding = true;
+    }
+  }
+
+  /** One byte of a Host value: OWS uri-host [":" port] OWS, uri-host = IP-literal / IPv4address / reg-name. */
+  private void host(int b) {
+    int c = CLASSES[b];
+    boolean ows = b == ' ' || b == '\t';
+    hostState = switch (hostState) {
+      case H_START -> ows ? H_START : b == '[' ? H_LITERAL : b == '%' ? H_PCT1 : b == ':' ? H_PORT
+          : (c & REG_NAME) != 0 ? H_NAME : H_BAD;
+      case H_NAME -> b == '%' ? H_PCT1 : b == ':' ? H_PORT : ows ? H_TRAILING : (c & REG_NAME) != 0 ? H_NAME : H_BAD;
+      case H_PCT1 -> (c & HEX) != 0 ? H_PCT2 : H_BAD;
+      case H_PCT2 -> (c & HEX) != 0 ? H_NAME : H_BAD;
+      case H_LITERAL -> b == ']' ? H_AFTER_LITERAL : (c & REG_NAME) != 0 || b == ':' ? H_LITERAL : H_BAD;
+      case H_AFTER_LITERAL -> b == ':' ? H_PORT : ows ? H_TRAILING : H_BAD;
+      case H_PORT -> b >= '0' && b <= '9' ? H_PORT : ows ? H_TRAILING : H_BAD;
+      case H_TRAILING -> ows ? H_TRAILING : H_BAD;
+      default -> H_BAD;
+    };
+  }
+
+  /** One byte of a Content-Length value: OWS 1*DIGIT OWS (a list, even of equal values, is rejected). */
+  private void contentLength(int b) {
+    if (b == ' ' || b == '\t') {
+      lengthEnded = lengthDigits > 0;
+    } else if (b >= '0' && b <= '9' && !lengthEnded && lengthDigits < 18) {
+      lengthDigits++;
+      contentLength = contentLength * 10 + (b - '0');
+    } else {
+      lengthDigits = 0;
+      lengthEnded = true; // invalid for good: the line end rejects it
+    }
+  }
+
+  /** What is wrong with the head as a whole, or null. */
+  private String verdict() {
+    boolean http11 = versionTail == HTTP_1_1;
+    if ((!http11 && versionTail != HTTP_1_0) || (beforeVersion != ' ' && beforeVersion != '\t')) {
+      return "HTTP version other than 1.1 or 1.0";
+    }
+    if (contentLengths > 1) {
+      return "more than one Content-Length";
+    }
+    if (transferEncoding && (contentLengths > 0 || !http11)) {
+      return http11 ? "Transfer-Encoding with Content-Length" : "Transfer-Encoding in HTTP/1.0";
+    }
+    if (hosts > 1 || (http11 && hosts == 0)) {
+      return hosts == 0 ? "HTTP/1.1 request without Host" : "more than one Host";
+    }
+    if (hosts == 1 && hostState == H_BAD) {
+      return "invalid Host";
+    }
+    return null;
+  }
+
+  private boolean bad(String why) {
+    problem = why;
+    state = BAD;
+    return false;
+  }
+
+  private void reset() {
+    state = PREAMBLE;
+    versionTail = 0;
+    beforeVersion = 0;
+    hosts = 0;
+    hostState = H_START;
+    contentLengths = 0;
+    contentLength = 0;
+    transferEncoding = false;
+  }
+
+  private static long ascii(String eight) {
+    long value = 0;
+    for (int i = 0; i < 8; i++) {
+      value = (value << 8) | eight.charAt(i);
+    }
+    return value;
+  }
+}

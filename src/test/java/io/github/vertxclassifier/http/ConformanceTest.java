@@ -1,0 +1,191 @@
+package io.github.vertxclassifier.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.vertxclassifier.support.ExpectedAnswer;
+import io.github.vertxclassifier.support.InProcessService;
+import io.github.vertxclassifier.support.RawHttp;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The conformance corpus ({@code conformance/cases.txt}, each case citing its RFC 9110/9112 section) played
+ * over real sockets against the real service, on the public and the management port: the status, whether the
+ * server closes, and that a well-formed request pipelined behind a closing answer is never answered.
+ */
+class ConformanceTest {
+
+  private static final Pattern STATUS_LINE = Pattern.compile("(?:^|\n)HTTP/1\\.[01] (\\d{3}) ");
+  private static final Pattern ESCAPE = Pattern.compile("\\\\(?:x([0-9a-fA-F]{2})|(.))");
+  private static final int QUIET_MS = 1500;
+
+  private static InProcessService service;
+
+  @BeforeAll
+  static void start() {
+    service = InProcessService.start();
+    // A first answer from each port, with time to spare: a cold JVM on a busy machine may take over the
+    // half second RawHttp.exchange waits.
+    byte[] close = "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        .getBytes(StandardCharsets.US_ASCII);
+    assertThat(statuses(send(service.httpPort(), close).text())).containsExactly(200);
+    assertThat(statuses(send(service.managementPort(), close).text())).containsExactly(200);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    service.close();
+  }
+
+  record Case(String name, String rfc, String expectation, String request) {
+    @Override
+    public String toString() {
+      return name + " (" + rfc + ")";
+    }
+  }
+
+  static Stream<Arguments> cases() throws IOException {
+    List<Arguments> arguments = new ArrayList<>();
+    try (InputStream in = ConformanceTest.class.getResourceAsStream("conformance/cases.txt")) {
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      for (String line : text.split("\n")) {
+        if (line.isBlank() || line.startsWith("#")) {
+          continue;
+        }
+        String[] fields = line.split("\\|", 4);
+        Case c = new Case(fields[0].trim(), fields[1].trim(), fields[2].trim(), fields[3].trim());
+        arguments.add(Arguments.of(c, "public"));
+        arguments.add(Arguments.of(c, "management"));
+      }
+    }
+    return arguments.stream();
+  }
+
+  @ParameterizedTest(name = "{1} port: {0}")
+  @MethodSource("cases")
+  void corpus(Case c, String port) {
+    String path = port.equals("public") ? "/helloworld" : "/health/live";
+    byte[] request = unescape(c.request().replace("{path}", path)
+        + "GET " + path + " HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n");
+    RawHttp.Exchange exchange = send(port.equals("public") ? service.httpPort() : service.managementPort(), request);
+    List<Integer> statuses = statuses(exchange.text());
+    String seen = c + " on the " + port + " port got " + printable(exchange.text());
+    switch (c.expectation()) {
+      case "400 close" -> {
+        assertThat(statuses).as(seen).containsExactly(400);
+        assertThat(RawHttp.header(exchange, "connection")).as(seen).isEqualToIgnoringCase("close");
+        assertThat(exchange.closedByServer()).as(seen).isTrue();
+      }
+      case "ok close" -> {
+        assertThat(statuses).as(seen).containsExactly(200);
+        assertThat(exchange.closedByServer()).as(seen).isTrue();
+      }
+      case "ok keep" -> {
+        assertThat(statuses).as(seen).containsExactly(200, 200);
+        assertThat(exchange.closedByServer()).as(seen).isFalse();
+      }
+      default -> throw new IllegalArgumentException("unknown expectation in " + c);
+    }
+  }
+
+  /** RFC 9110 4.2.3, RFC 9112 3.2.2: an absolute-form target without a path has the path "/". */
+  @ParameterizedTest
+  @ValueSource(strings = {"http://x", "http://x?q=1", "HTTP://x:80", "http://x/"})
+  void absoluteFormWithoutPathClassifiesTheRootPath(String target) {
+    RawHttp.Exchange exchange = RawHttp.exchange(service.httpPort(), RawHttp.get(target));
+    assertThat(exchange.status()).as(target).isEqualTo(200);
+    assertThat(exchange.body()).as(target).isEqualTo(ExpectedAnswer.body("/"));
+  }
+
+  @Test
+  void absoluteFormWithPathClassifiesThePath() {
+    RawHttp.Exchange exchange = RawHttp.exchange(service.httpPort(), RawHttp.get("http://x/helloworld?q"));
+    assertThat(exchange.body()).isEqualTo(ExpectedAnswer.body("/helloworld"));
+  }
+
+  /** Writes everything at once, then reads until the server closes or stays silent for QUIET_MS. */
+  static RawHttp.Exchange send(int port, byte[] request) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      socket.setSoTimeout(QUIET_MS);
+      try {
+        socket.getOutputStream().write(request);
+        socket.getOutputStream().flush();
+      } catch (IOException closedEarly) {
+        // the server may close on a bad prefix before everything is written
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buffer = new byte[8192];
+      InputStream in = socket.getInputStream();
+      while (true) {
+        int read;
+        try {
+          read = in.read(buffer);
+        } catch (SocketTimeoutException quiet) {
+          return new RawHttp.Exchange(out.toByteArray(), false);
+        } catch (IOException reset) {
+          return new RawHttp.Exchange(out.toByteArray(), true);
+        }
+        if (read < 0) {
+          return new RawHttp.Exchange(out.toByteArray(), true);
+        }
+        out.write(buffer, 0, read);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static List<Integer> statuses(String text) {
+    List<Integer> statuses = new ArrayList<>();
+    Matcher status = STATUS_LINE.matcher(text);
+    while (status.find()) {
+      statuses.add(Integer.parseInt(status.group(1)));
+    }
+    return statuses;
+  }
+
+  static byte[] unescape(String escaped) {
+    StringBuilder out = new StringBuilder();
+    Matcher escape = ESCAPE.matcher(escaped);
+    int at = 0;
+    while (escape.find()) {
+      out.append(escaped, at, escape.start());
+      if (escape.group(1) != null) {
+        out.append((char) Integer.parseInt(escape.group(1), 16));
+      } else {
+        out.append(switch (escape.group(2).charAt(0)) {
+          case 'r' -> '\r';
+          case 'n' -> '\n';
+          case 't' -> '\t';
+          case '\\' -> '\\';
+          default -> throw new IllegalArgumentException("unknown escape in " + escaped);
+        });
+      }
+      at = escape.end();
+    }
+    return out.append(escaped.substring(at)).toString().getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  static String printable(String text) {
+    return text.replace("\r", "\\r").replace("\n", "\\n");
+  }
+}
