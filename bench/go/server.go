@@ -55,8 +55,8 @@ func rawPath(target string) string {
 		if at := strings.Index(target, "://"); at >= 0 {
 			rest := target[at+3:]
 			end := strings.IndexAny(rest, "/?")
-			if end < 0 {
-				return ""
+			if end < 0 || rest[end] == '?' {
+				return "/" // no path: the path is "/" (RFC 9110 section 4.2.3)
 			}
 			target = rest[end:]
 		}

@@ -59,10 +59,10 @@ def raw_path(url):
     if not url.startswith(b'/'):
         parsed = httptools.parse_url(url)
         # parse_url splits off the fragment too; take the raw bytes from where its path starts instead.
-        if parsed.path is None:
-            return b''
         start = url.find(b'/', url.find(b'://') + 3)
-        url = url[start:] if start >= 0 else b''
+        if parsed.path is None or start < 0:
+            return b'/'  # no path: the path is "/" (RFC 9110 section 4.2.3)
+        url = url[start:]
     q = url.find(b'?')
     return url if q < 0 else url[:q]
 

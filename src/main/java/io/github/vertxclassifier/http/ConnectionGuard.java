@@ -21,11 +21,13 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.impl.ConnectionBase;
+import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
@@ -247,12 +249,22 @@ public final class ConnectionGuard {
         if (requests == headWithChunkedContent || !HttpUtil.isKeepAlive(request)) {
           lastRequest = requests;
         }
+        if (!request.headers().contains(HttpHeaderNames.HOST)) {
+          // HTTP/1.0 may omit Host (1.1 without it was refused above). RFC 9112 §3.3: the target URI's
+          // authority is then the server's own; vertx-web's Router requires one.
+          request.headers().set(HttpHeaderNames.HOST, ownAuthority(ctx));
+        }
       }
       ctx.fireChannelRead(msg);
       if (msg instanceof LastHttpContent content && (lastRequest == requests && lastRequest > 0
           || content.decoderResult().isFailure())) {
         endInbound();
       }
+    }
+
+    private String ownAuthority(ChannelHandlerContext ctx) {
+      return ctx.channel().localAddress() instanceof InetSocketAddress local
+          ? NetUtil.toSocketAddressString(local) : "localhost";
     }
 
     /** Origin-form is the rule; absolute-form gets "/" when it has no path; other forms only for their method. */

@@ -31,8 +31,7 @@ import java.util.function.Supplier;
 
 /**
  * The management port, on a vertx-web {@link Router}: {@code GET /metrics}, {@code /health/live},
- * {@code /health/ready}; anything else gets 404, another method 405, a request without Host (HTTP/1.0 may
- * omit it) 400. Its connections get the same guard as
+ * {@code /health/ready}; anything else gets 404, another method 405. Its connections get the same guard as
  * the public port's. Rendering a scrape, the one costly step, runs on a worker thread, so that it never
  * stalls a classifier event loop.
  */
@@ -79,15 +78,7 @@ public final class ManagementVerticle extends VerticleBase {
         .connectionHandler(connection -> ConnectionGuard.install(connection,
             ConnectionGuard.Limits.headerTimeoutOnly(config.requestHeaderTimeoutSeconds())))
         .invalidRequestHandler(InvalidRequests::answer)
-        .requestHandler(request -> {
-          if (request.authority() == null) {
-            // vertx-web's Router throws (and logs) for a request without Host: an HTTP/1.0 request may omit it.
-            request.response().setStatusCode(400).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
-                .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE).end("Bad Request: Host is required here\n");
-          } else {
-            router.handle(request);
-          }
-        })
+        .requestHandler(router)
         .listen();
   }
 

@@ -157,7 +157,7 @@ class PeerAgreementIT {
         "/a%20b", "/%25", "/100%25/%7e%7E/%41%42", "/%2F%3F?%3F", "/%C3%A9t%C3%A9",
         // query strings: the path ends at the first '?'
         "/?", "/??", "/p?a?b", "/helloworld?", "/helloworld?helloworld", "/a/b/c/?/d",
-        // absolute-form: the path is after the authority; none when the target has no path
+        // absolute-form: the path is after the authority; "/" when the target has none
         "http://localhost/p?q", "http://localhost", "http://localhost?x=/y", "http://localhost:8080/a%20b",
         "HTTP://LOCALHOST/Hello", "http://localhost//x/", "https://lab.nexedi.com/x.y",
         // other bytes that proxies and parsers like to touch
@@ -195,10 +195,10 @@ class PeerAgreementIT {
       int authority = path.indexOf("://") + 3;
       int slash = path.indexOf('/', authority);
       int query = path.indexOf('?', authority);
-      int start = slash < 0 ? path.length() : slash;
-      if (query >= 0 && query < start) {
-        return "";
+      if (slash < 0 || query >= 0 && query < slash) {
+        return "/"; // an absolute-form target without a path has the path "/" (RFC 9110 §4.2.3)
       }
+      int start = slash;
       path = path.substring(start);
     }
     int query = path.indexOf('?');
