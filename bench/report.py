@@ -49,6 +49,7 @@ def load(path):
             r['cores'] = int(r['cores'])
             r['paths'] = r.get('paths') or 'fixed'   # CSVs from before the varied rows
             r['rps'] = float(r['requests_per_sec']) if r['requests_per_sec'] else None
+            r['cpu'] = float(r['cpu_us_per_request']) if r.get('cpu_us_per_request') else None
             r['round'] = int(r.get('round') or 1)
             rows.append(r)
     return rows
@@ -91,6 +92,17 @@ def ratios(rows, a, b, n, cores, mode_a, mode_b=None):
     if not rounds or any(ra[k] is None or not rb[k] for k in rounds):
         return None
     return [ra[k] / rb[k] for k in rounds]
+
+
+def cpu_ratios(rows, a, b, n, cores, mode):
+    """Per-round ratios of a's requests per CPU second to b's (b's CPU us/request / a's), or None."""
+    def by_round(server):
+        return {r['round']: r['cpu'] for r in rows if key(r) == (server, n, mode, cores)}
+    ca, cb = by_round(a), by_round(b)
+    rounds = sorted(set(ca) & set(cb))
+    if not rounds or any(not ca[k] or not cb[k] for k in rounds):
+        return None
+    return [cb[k] / ca[k] for k in rounds]
 
 
 def fmt_ratio(values):
@@ -141,13 +153,35 @@ def markdown(all_rows, base):
                     cells.append('{:,.0f} ({} / {})'.format(r['rps'], r['latency_p50_ms'], r['latency_p99_ms']))
             if any(cells):
                 out.append('| %s | %s |' % (LABELS.get(s, s), ' | '.join(cells)))
-    out += ['', '## Ratios (requests/s)', '',
-            'Median of the per-round ratios' + (', with their range.' if rounds > 1 else '.'), '',
-            '| ratio | N | ' + ' | '.join(modes) + ' |', '|---|---:|' + '---:|' * len(modes)]
+    if any(r['cpu'] for r in all_rows):
+        for mode in modes:
+            mode_ns = [n for n in ns if any(k[1:] == (n, mode) for k in main)]
+            out += ['', '## %s: server CPU µs per request' % (MODE_TITLES[mode][0].upper() + MODE_TITLES[mode][1:]),
+                    '', 'The server\'s CPU time (user + system, all threads and child processes) during a round, '
+                    'divided by the requests wrk counted; median of the rounds (lower is better). It leaves out '
+                    'the time other processes held the server\'s CPU.', '',
+                    '| server | ' + ' | '.join('N=%d' % n for n in mode_ns) + ' |', '|---|' + '---:|' * len(mode_ns)]
+            for s in ordered_servers(rows):
+                cells = []
+                for n in mode_ns:
+                    values = [r['cpu'] for r in all_rows if key(r) == (s, n, mode, base) and r['cpu']]
+                    cells.append('%.2f' % statistics.median(values) if values else '')
+                if any(cells):
+                    out.append('| %s | %s |' % (LABELS.get(s, s), ' | '.join(cells)))
+    cpu_cols = any(r['cpu'] for r in all_rows)
+    out += ['', '## Ratios', '',
+            'Median of the per-round ratios' + (', with their range' if rounds > 1 else '') + '. Requests/s, '
+            + ('and requests per CPU second of the server (the inverse ratio of CPU µs per request), ' if cpu_cols else '')
+            + 'per kind of path.', '',
+            '| ratio | N | ' + ' | '.join('req/s, %s' % m for m in modes)
+            + ''.join(' | req per CPU s, %s' % m for m in modes if cpu_cols) + ' |',
+            '|---|---:|' + '---:|' * (len(modes) * (2 if cpu_cols else 1))]
 
     def line(label, a, b, n_list):
         for n in n_list:
             cells = [fmt_ratio(ratios(all_rows, a, b, n, base, m)) for m in modes]
+            if cpu_cols:
+                cells += [fmt_ratio(cpu_ratios(all_rows, a, b, n, base, m)) for m in modes]
             if any(c != 'n/a' for c in cells):
                 out.append('| %s | %d | %s |' % (label, n, ' | '.join(cells)))
     line('vertx-scan / go', 'vertx-scan', 'go', ns)
@@ -308,10 +342,12 @@ def metrics_overhead_chart(out, labels):
     plt, kfmt = pyplot()
     if plt is None:
         return
-    by = OrderedDict()
+    by, cpu = OrderedDict(), OrderedDict()
     with open(os.path.join(out, 'results.csv'), newline='') as f:
         for r in csv.DictReader(f):
             by.setdefault(r['side'], {})[int(r['round'])] = float(r['requests_per_sec'])
+            if r.get('cpu_us_per_request'):   # runs since the CPU time was recorded
+                cpu.setdefault(r['side'], {})[int(r['round'])] = float(r['cpu_us_per_request'])
     sides = list(by)
     rounds = sorted(by[sides[0]])
     info = {}
@@ -338,8 +374,15 @@ def metrics_overhead_chart(out, labels):
     for s in sides[1:]:
         values = [by[sides[0]][r] / by[s][r] for r in rounds]
         m = statistics.median(values)
-        line, = bottom.plot(rounds, values, marker='o', label='%s / %s: median %.3f' % (name(sides[0]), name(s), m))
+        line, = bottom.plot(rounds, values, marker='o',
+                            label='requests/s, %s / %s: median %.3f' % (name(sides[0]), name(s), m))
         bottom.axhline(m, color=line.get_color(), linestyle='--', linewidth=1)
+        if s in cpu and sides[0] in cpu:
+            values = [cpu[s][r] / cpu[sides[0]][r] for r in rounds]
+            m = statistics.median(values)
+            line, = bottom.plot(rounds, values, marker='s', linestyle=':',
+                                label='requests per CPU second, %s / %s: median %.3f' % (name(sides[0]), name(s), m))
+            bottom.axhline(m, color=line.get_color(), linestyle='--', linewidth=1)
     bottom.axhline(1, color='black', linewidth=0.8)
     bottom.set_ylabel('ratio (same round)')
     bottom.set_xlabel('round')
