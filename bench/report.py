@@ -75,9 +75,11 @@ def median_rounds(rows):
     return out
 
 
-def spread(rows, server, n, mode, cores):
-    """(median, min, max) of a server's rounds, or None when any round was refused or none ran."""
-    values = [r['rps'] for r in rows if key(r) == (server, n, mode, cores)]
+def spread(rows, server, n, mode, cores, cpu=False):
+    """(median, min, max) of a server's rounds (requests/s, or with cpu requests per CPU second), or None when
+    any round was refused or none ran."""
+    values = [(1e6 / r['cpu'] if r['cpu'] else None) if cpu else r['rps']
+              for r in rows if key(r) == (server, n, mode, cores)]
     if not values or any(v is None for v in values):
         return None
     return sorted(values)[(len(values) - 1) // 2], min(values), max(values)
@@ -128,7 +130,8 @@ def markdown(all_rows, base):
     out = ['# Benchmark results', '',
            'wrk -t1 -c40, server on %d core(s) (CPU 0%s), wrk on the others. Requests/s (higher is better); '
            'p50 / p99 latency in ms. Each cell is the median of %d round(s); in each round every server ran '
-           'in turn, with fixed and varied paths.' % (base, '' if base == 1 else '-%d' % (base - 1), rounds)]
+           'in turn%s.' % (base, '' if base == 1 else '-%d' % (base - 1), rounds,
+                            ', with fixed and varied paths' if len(modes) > 1 else '')]
     if 'varied' in modes:
         out += ['', '"Fixed": the seed\'s experiment, one path of N bytes requested over and over. "Varied": '
                 '64 random paths of the same N (`bench/varied.py`, seeded: the same set for every server), '
@@ -171,7 +174,8 @@ def markdown(all_rows, base):
     cpu_cols = any(r['cpu'] for r in all_rows)
     out += ['', '## Ratios', '',
             'Median of the per-round ratios' + (', with their range' if rounds > 1 else '') + '. Requests/s, '
-            + ('and requests per CPU second of the server (the inverse ratio of CPU µs per request), ' if cpu_cols else '')
+            + ('and requests per CPU second of the server (the inverse ratio of CPU µs per request), '
+               if cpu_cols else '')
             + 'per kind of path.', '',
             '| ratio | N | ' + ' | '.join('req/s, %s' % m for m in modes)
             + ''.join(' | req per CPU s, %s' % m for m in modes if cpu_cols) + ' |',
@@ -198,6 +202,21 @@ def markdown(all_rows, base):
             cells = [fmt_ratio(ratios(all_rows, s, s, n, base, 'varied', 'fixed')) for n in ns if n > 1]
             if any(c != 'n/a' for c in cells):
                 out.append('| %s | %s |' % (LABELS.get(s, s), ' | '.join(cells)))
+        if cpu_cols:
+            out += ['', 'The same in requests per CPU second (fixed\'s CPU µs per request / varied\'s):', '',
+                    '| server | ' + ' | '.join('N=%d' % n for n in ns if n > 1) + ' |',
+                    '|---|' + '---:|' * len([n for n in ns if n > 1])]
+            for s in ordered_servers(rows):
+                cells = []
+                for n in ns:
+                    if n == 1:
+                        continue
+                    fixed = {r['round']: r['cpu'] for r in all_rows if key(r) == (s, n, 'fixed', base)}
+                    varied = {r['round']: r['cpu'] for r in all_rows if key(r) == (s, n, 'varied', base)}
+                    both = [k for k in sorted(set(fixed) & set(varied)) if fixed[k] and varied[k]]
+                    cells.append(fmt_ratio([fixed[k] / varied[k] for k in both]))
+                if any(c != 'n/a' for c in cells):
+                    out.append('| %s | %s |' % (LABELS.get(s, s), ' | '.join(cells)))
     cores = sorted({r['cores'] for r in rows})
     if len(cores) > 1:
         out += ['', '## Cores sweep (requests/s, fixed path)', '',
@@ -211,7 +230,8 @@ def markdown(all_rows, base):
                         ('refused' if by[(s, n, c)] is None else '{:,.0f}'.format(by[(s, n, c)]))
                         if (s, n, c) in by else '' for c in cores)))
     out += ['', 'Refused runs (socket errors or non-2xx responses) have no numbers. Charts: headline.png, '
-            'variants.png' + (', cores.png' if len(cores) > 1 else '') + ' (and .svg).', '']
+            'variants.png' + (', headline-cpu.png, variants-cpu.png' if cpu_cols else '')
+            + (', cores.png' if len(cores) > 1 else '') + ' (and .svg).', '']
     return '\n'.join(out)
 
 
@@ -245,7 +265,7 @@ def footer_of(out):
     if not os.path.exists(path):
         return ''
     info = dict(line.split(': ', 1) for line in open(path).read().splitlines() if ': ' in line)
-    return '%s; %s; load %s' % (info.get('machine', ''), info.get('date', ''), info.get('load', 'n/a')) + \
+    return '%s; %s; load %s' % (info.get('machine', ''), info.get('date', ''), info.get('load', 'not recorded')) + \
         '\n' + info.get('command', '')
 
 
@@ -258,7 +278,7 @@ def log_n_axis(ax, ns):
     ax.grid(True, alpha=0.3)
 
 
-def headline_chart(plt, kfmt, rows, out, base, footer):
+def headline_chart(plt, kfmt, rows, out, base, footer, cpu=False):
     modes = [m for m in MODES if any(r['paths'] == m for r in rows)]
     servers = [s for s in HEADLINE if any(r['server'] == s for r in rows)]
     if not modes or not servers:
@@ -268,7 +288,7 @@ def headline_chart(plt, kfmt, rows, out, base, footer):
     colors = {'vertx-scan': '#d62728', 'go': '#1f77b4', 'python': '#2ca02c', 'nginx': '#7f7f7f'}
     for ax, mode in zip(axes[0], modes):
         for s in servers:
-            pts = [(n, spread(rows, s, n, mode, base)) for n in ns]
+            pts = [(n, spread(rows, s, n, mode, base, cpu)) for n in ns]
             pts = [(n, v) for n, v in pts if v]
             if not pts:
                 continue
@@ -276,17 +296,20 @@ def headline_chart(plt, kfmt, rows, out, base, footer):
             ax.errorbar([n for n, _ in pts], med, yerr=[[v[0] - v[1] for _, v in pts], [v[2] - v[0] for _, v in pts]],
                         marker='o', capsize=4, label=LABELS[s], color=colors.get(s),
                         linestyle='--' if s == 'nginx' else '-')
-        log_n_axis(ax, ns)
+        log_n_axis(ax, [n for n in ns if spread(rows, 'vertx-scan', n, mode, base) or mode == 'fixed'])
         ax.set_title(MODE_TITLES[mode])
         ax.yaxis.set_major_formatter(kfmt)
         ax.set_ylim(bottom=0)
-    axes[0][0].set_ylabel('requests/s (median round; bars: min-max of the rounds)')
+    what = 'requests per CPU second of the server' if cpu else 'requests/s'
+    axes[0][0].set_ylabel('%s\n(median round; bars: min-max of the rounds)' % what)
     axes[0][0].legend(fontsize='small', loc='lower left')
-    fig.suptitle('requests/s vs path size N: wrk -t1 -c40, each server on %d core(s)' % base)
-    save(plt, fig, out, 'headline', footer)
+    fig.suptitle('%s vs path size N: wrk -t1 -c40, each server on %d core(s)' % (what, base)
+                 + ('\n(the server\'s CPU time per request inverted: leaves out time other processes held the CPU)'
+                    if cpu else ''))
+    save(plt, fig, out, 'headline-cpu' if cpu else 'headline', footer)
 
 
-def variants_chart(plt, rows, out, base, footer):
+def variants_chart(plt, rows, out, base, footer, cpu=False):
     modes = [m for m in MODES if any(r['paths'] == m for r in rows)]
     variants = [s for s in VARIANTS if any(r['server'] == s for r in rows)]
     if not variants or not any(r['server'] == 'vertx-scan' for r in rows):
@@ -299,7 +322,7 @@ def variants_chart(plt, rows, out, base, footer):
         for i, s in enumerate(variants):
             xs, med, lo, hi = [], [], [], []
             for j, n in enumerate(mode_ns):
-                values = ratios(rows, s, 'vertx-scan', n, base, mode)
+                values = (cpu_ratios if cpu else ratios)(rows, s, 'vertx-scan', n, base, mode)
                 if values:
                     m = statistics.median(values)
                     xs.append(j + (i - (len(variants) - 1) / 2) * width)
@@ -312,11 +335,12 @@ def variants_chart(plt, rows, out, base, footer):
         ax.set_xticklabels(['N=%d' % n for n in mode_ns])
         ax.set_title(MODE_TITLES[mode])
         ax.grid(True, axis='y', alpha=0.3)
-    axes[0][0].set_ylabel('requests/s / default build\'s (same round)')
+    what = 'requests per CPU second' if cpu else 'requests/s'
+    axes[0][0].set_ylabel('%s / default build\'s (same round)' % what)
     axes[0][0].legend(fontsize='small')
-    fig.suptitle('Vert.x variants / the default build (scan, epoll, metrics on), same round\n'
-                 'bar: median of the rounds\' ratios; whiskers: min-max')
-    save(plt, fig, out, 'variants', footer)
+    fig.suptitle('Vert.x variants / the default build (scan, epoll, metrics on), %s, same round\n'
+                 'bar: median of the rounds\' ratios; whiskers: min-max' % what)
+    save(plt, fig, out, 'variants-cpu' if cpu else 'variants', footer)
 
 
 def cores_chart(plt, kfmt, rows, out, footer):
@@ -389,7 +413,7 @@ def metrics_overhead_chart(out, labels):
     bottom.set_xticks(rounds)
     bottom.grid(True, alpha=0.3)
     bottom.legend(fontsize='small')
-    footer = '%s; %s; load %s\n%s' % (info.get('Machine', ''), info.get('Date', ''), info.get('Load', 'n/a'),
+    footer = '%s; %s; load %s\n%s' % (info.get('Machine', ''), info.get('Date', ''), info.get('Load', 'not recorded'),
                                       info.get('Command', ''))
     save(plt, fig, out, 'metrics-overhead', footer)
 
@@ -420,6 +444,9 @@ def main():
     footer = footer_of(args.out)
     headline_chart(plt, kfmt, all_rows, args.out, args.base_cores, footer)
     variants_chart(plt, all_rows, args.out, args.base_cores, footer)
+    if any(r['cpu'] for r in all_rows):
+        headline_chart(plt, kfmt, all_rows, args.out, args.base_cores, footer, cpu=True)
+        variants_chart(plt, all_rows, args.out, args.base_cores, footer, cpu=True)
     if args.cores_chart:
         cores_chart(plt, kfmt, all_rows, args.out, footer)
 
