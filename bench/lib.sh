@@ -12,7 +12,7 @@ require_load_tools() {
   done
 }
 
-# N as SPEC's experiment defines it: 1, 11, 101, ... (the path is "/" + k x "helloworld").
+# N as the spec's experiment defines it: 1, 11, 101, ... (the path is "/" + k x "helloworld").
 require_valid_n() {
   [[ $1 =~ ^[0-9]+$ && $1 -ge 1 && $(( ($1 - 1) % 10 )) -eq 0 ]] || die "N must be 1 + 10k (1, 11, 101, ...), got '$1'"
 }

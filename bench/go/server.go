@@ -1,7 +1,7 @@
 // Command server is the Go peer of the benchmark: a plain net/http server doing the seed's workload
 // (for every byte of the request path, count the sites with a byte within distance 1 of it).
 //
-// It answers byte for byte what the Vert.x service answers (see SPEC.md):
+// It answers byte for byte what the Vert.x service answers (see docs/spec.md):
 //   - the input is the raw request-target as sent on the wire, up to the first '?', NOT percent-decoded
 //     (r.URL.Path would be decoded); for an absolute-form target "http://host/p?q" the input is "/p";
 //   - bytes are compared as unsigned integers 0..255 (no int8 wrap-around).

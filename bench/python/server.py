@@ -2,7 +2,7 @@
 """Python peer of the benchmark: asyncio Protocol on uvloop, httptools for HTTP parsing, as in the seed.
 
 The handler does the seed's workload: for every byte of the request path, count the sites having a byte
-within distance 1 of it. It answers byte for byte what the Vert.x service answers (see SPEC.md): the input
+within distance 1 of it. It answers byte for byte what the Vert.x service answers (see docs/spec.md): the input
 is the request-target as sent, up to the first '?', NOT percent-decoded; for the absolute form
 "http://host/p?q" httptools.parse_url finds the path "/p". Bytes are unsigned (Python's own arithmetic).
 

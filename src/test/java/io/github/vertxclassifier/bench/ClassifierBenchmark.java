@@ -47,7 +47,7 @@ public class ClassifierBenchmark {
   private String[] paths1001;
   private final int[] counts = new int[SiteClassifier.SITE_COUNT];
 
-  /** The benchmark's path of {@code n} bytes: "/" then "helloworld" repeated, as in SPEC.md. */
+  /** The benchmark's path of {@code n} bytes: "/" then "helloworld" repeated, as in docs/spec.md. */
   static String path(int n) {
     if (n < 1 || (n - 1) % 10 != 0) {
       throw new IllegalArgumentException("N must be 1 + 10k, got " + n);

@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class SiteClassifierTest {
 
-  /** The seed's curl output for /helloworld, as SPEC restores it: 83 bytes. */
+  /** The seed's curl output for /helloworld, as docs/spec.md gives it: 83 bytes. */
   private static final String HELLOWORLD_BODY =
       "navytux.spb.ru:\t5\nwww.nexedi.com:\t10\nlab.nexedi.com:\t10\nwww.erp5.com:\t10\ntotal:\t11\n";
 

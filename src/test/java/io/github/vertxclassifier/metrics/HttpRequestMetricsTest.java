@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
  */
 class HttpRequestMetricsTest {
 
-  /** The request families a dashboard, an alert or SPEC.md names. */
+  /** The request families a dashboard, an alert or docs/spec.md names. */
   private static final List<String> FAMILIES = List.of(
       "vertx_http_server_requests_total", "vertx_http_server_response_time_seconds_bucket",
       "vertx_http_server_response_time_seconds_count", "vertx_http_server_active_requests");

@@ -32,7 +32,7 @@ class DashboardLintTest {
   /** Where docs/observability.md is published; the dashboard's links and the alerts' runbook_url start with it. */
   static final String RUNBOOK = "https://git.example.com/vertx-classifier/blob/main/docs/observability.md#";
 
-  /** The metric names SPEC.md ("Metrics that must exist") promises, as Prometheus series names. */
+  /** The metric names docs/spec.md ("Metrics that must exist") promises, as Prometheus series names. */
   static final Set<String> SPEC_METRICS = Set.of(
       "vertx_http_server_requests_total",
       "vertx_http_server_response_time_seconds_bucket",
@@ -68,7 +68,7 @@ class DashboardLintTest {
     return new JsonObject(Files.readString(root().resolve("grafana/vertx-classifier.json")));
   }
 
-  /** Series names in a real scrape of the service after every kind of request, plus SPEC's and Prometheus's. */
+  /** Series names in a real scrape of the service after every kind of request, plus the spec's and Prometheus's. */
   private static Set<String> known;
 
   @BeforeAll
@@ -86,7 +86,7 @@ class DashboardLintTest {
       assertThat(scrape.statusCode()).isEqualTo(200);
       known = seriesNames(scrape.body());
     }
-    assertThat(known).as("the service exports what SPEC.md promises").containsAll(SPEC_METRICS);
+    assertThat(known).as("the service exports what docs/spec.md promises").containsAll(SPEC_METRICS);
     known.addAll(SPEC_METRICS);
     known.addAll(DashboardLinter.PROMETHEUS_SYNTHETIC);
   }

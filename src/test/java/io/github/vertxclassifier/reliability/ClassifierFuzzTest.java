@@ -11,7 +11,7 @@ import io.github.vertxclassifier.support.ExpectedAnswer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Coverage-guided fuzzing of the workload: on any input the scan, the table and the SPEC oracle
+ * Coverage-guided fuzzing of the workload: on any input the scan, the table and the spec oracle
  * ({@link ExpectedAnswer}, no shared code) agree, and {@link RequestTarget#pathRange} never throws and only
  * returns ranges inside the target.
  *

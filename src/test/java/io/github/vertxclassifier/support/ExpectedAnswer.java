@@ -3,7 +3,7 @@ package io.github.vertxclassifier.support;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The classifier's answer computed from the SPEC's words alone, sharing no code with the service: the
+ * The classifier's answer computed from the spec's words alone, sharing no code with the service: the
  * oracle the tests compare the service against.
  */
 public final class ExpectedAnswer {
