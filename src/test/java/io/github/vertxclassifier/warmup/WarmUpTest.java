@@ -75,7 +75,7 @@ class WarmUpTest {
         .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     try {
       WarmUp.Result result = run(failing.actualPort(), Duration.ofSeconds(30), 0);
-      assertThat(result.stoppedBecause()).startsWith("errors: status 500");
+      assertThat(result.stoppedBecause()).startsWith("errors: HTTP/1.1 500");
       assertThat(result.failures()).isEqualTo(result.requests()).isPositive();
       assertThat(answered.get()).isEqualTo((int) result.requests());
       assertThat(result.elapsed()).isLessThan(Duration.ofSeconds(5));
