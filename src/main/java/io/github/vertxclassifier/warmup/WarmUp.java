@@ -31,8 +31,8 @@ public final class WarmUp {
   private static final Logger LOG = Logger.getLogger(WarmUp.class.getName());
 
   /** Concurrent keep-alive connections, each with a batch of {@link #PIPELINE} requests in flight. */
-  static final int CONNECTIONS = 4;
-  static final int PIPELINE = 16;
+  static final int CONNECTIONS = 16;
+  static final int PIPELINE = 1;
   private static final byte[] HEADERS_END = {'\r', '\n', '\r', '\n'};
   /** Requests before the JIT's quiet can mean "done": above C2's invocation threshold for per-request code. */
   static final long MIN_REQUESTS = 20_000;
