@@ -18,8 +18,9 @@ import java.util.logging.Logger;
 
 /**
  * Warm before ready: drives the service's own public port over loopback (real HTTP/1.1 on keep-alive
- * connections, pipelined, through the same decoder, handler and encoder as production traffic) until the JIT
- * has compiled the request path or the budget ends, then completes. The caller turns readiness on when the returned future completes; it never
+ * connections, one request in flight on each, as an ingress proxy sends them: the same decoder, handler, meters
+ * and encoder as production traffic, with the same branch profiles) until the JIT has compiled the request path
+ * or the budget ends, then completes. The caller turns readiness on when the returned future completes; it never
  * fails, so a warm-up problem can delay readiness by at most the time budget, never prevent it.
  *
  * <p>"Compiled" is read from the JVM: once enough requests have run for the hot methods to cross the C2
@@ -30,7 +31,11 @@ public final class WarmUp {
 
   private static final Logger LOG = Logger.getLogger(WarmUp.class.getName());
 
-  /** Concurrent keep-alive connections, each with a batch of {@link #PIPELINE} requests in flight. */
+  /**
+   * Concurrent keep-alive connections, each with {@link #PIPELINE} request(s) in flight. Not pipelined: batches
+   * of pipelined requests train other branch profiles (several requests per read) than production traffic,
+   * and the JIT's code then deoptimizes when real clients come (measured: docs/bench/coldstart).
+   */
   static final int CONNECTIONS = 16;
   static final int PIPELINE = 1;
   private static final byte[] HEADERS_END = {'\r', '\n', '\r', '\n'};
@@ -151,10 +156,9 @@ public final class WarmUp {
   }
 
   /**
-   * One keep-alive connection. It writes {@link #PIPELINE} requests at once (HTTP/1.1 pipelining: the server
-   * answers them in order, through the same decoder, handler and encoder as any request) and writes the next
-   * batch when the last answer of this one has arrived. Raw bytes rather than an HTTP client: on one CPU a cold
-   * client's own code would take most of the warm-up's time; here nearly all of it goes to the server's path.
+   * One keep-alive connection. It writes {@link #PIPELINE} request(s) and the next one(s) when the answers have
+   * arrived. Raw bytes rather than Vert.x's HTTP client: on one CPU the cold client's own code took most of the
+   * warm-up's time (1.3k requests in 2 s); with raw bytes nearly all of it goes to the server's path.
    */
   private final class Lane {
     private final int index;
