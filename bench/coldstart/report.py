@@ -15,17 +15,17 @@ import re
 import statistics
 import sys
 
-SERVERS = ['go', 'jdk17', 'jdk25', 'jdk25-aot', 'jdk25-aot-warmup', 'jdk25-aot-warmup-5s']
+SERVERS = ['go', 'jdk17', 'jdk25', 'jdk25-aot', 'jdk25-aot-warmup-2s', 'jdk25-aot-warmup']
 LABELS = {
     'go': 'Go net/http (peer)',
     'jdk17': 'JDK 17, java -jar',
     'jdk25': 'JDK 25, java -jar',
     'jdk25-aot': 'JDK 25 + AOT cache',
     'jdk25-aot-warmup': 'JDK 25 + AOT cache + warm-up (the image)',
-    'jdk25-aot-warmup-5s': 'JDK 25 + AOT cache + warm-up up to 5 s',
+    'jdk25-aot-warmup-2s': 'JDK 25 + AOT cache + warm-up up to 2 s',
 }
 COLORS = {'go': '#7f7f7f', 'jdk17': '#d62728', 'jdk25': '#ff7f0e', 'jdk25-aot': '#1f77b4',
-          'jdk25-aot-warmup': '#2ca02c', 'jdk25-aot-warmup-5s': '#17becf'}
+          'jdk25-aot-warmup': '#2ca02c', 'jdk25-aot-warmup-2s': '#17becf'}
 GOAL_RATIO, GOAL_READY_MS, GOAL_RSS_MIB = 0.80, 3000, 100
 WARM_SECONDS = 5
 

@@ -24,8 +24,12 @@ import java.util.logging.Logger;
  * fails, so a warm-up problem can delay readiness by at most the time budget, never prevent it.
  *
  * <p>"Compiled" is read from the JVM: once enough requests have run for the hot methods to cross the C2
- * thresholds, the warm-up stops as soon as the JIT compilers have been nearly idle for {@link #QUIET_WINDOWS}
- * sampling windows in a row (total compilation time grew by less than {@link #QUIET_FRACTION} of the window).
+ * thresholds, the warm-up stops when the JIT compilers have been nearly idle for {@link #QUIET_WINDOWS}
+ * sampling windows in a row (total compilation time grew by less than {@link #QUIET_FRACTION} of the window)
+ * and the requests answered per CPU-second of the process no longer improve (by {@link #STILL_IMPROVING} from
+ * one half second to the next). The second test matters on a shared CPU: the compilation time only grows when a
+ * compilation ends, so a long C2 compilation looks idle; the efficiency rises until it has ended. It does not
+ * depend on how much CPU the container gets, only on how warm the code is.
  */
 public final class WarmUp {
 
@@ -44,6 +48,9 @@ public final class WarmUp {
   static final long SAMPLE_MILLIS = 100;
   static final int QUIET_WINDOWS = 3;
   static final double QUIET_FRACTION = 0.05;
+  static final double STILL_IMPROVING = 1.05;
+  /** Samples per efficiency window (500 ms). */
+  private static final int WINDOW = 5;
   private static final long GRACE_NANOS = Duration.ofSeconds(2).toNanos();
 
   /** What the warm-up did; {@code stoppedBecause} is "compiled", "time budget", "request budget" or an error. */
@@ -70,6 +77,8 @@ public final class WarmUp {
   private String stopReason;
   private long lastCompileMillis;
   private int quietWindows;
+  // The last 2 * WINDOW + 1 samples of (requests answered, process CPU nanoseconds), oldest first.
+  private final java.util.ArrayDeque<long[]> efficiencySamples = new java.util.ArrayDeque<>();
   private long timer;
 
   private WarmUp(Vertx vertx, String host, int port, Duration budget, long maxRequests) {
@@ -309,7 +318,11 @@ public final class WarmUp {
     long compiling = compile - lastCompileMillis;
     lastCompileMillis = compile;
     quietWindows = compiling < SAMPLE_MILLIS * QUIET_FRACTION ? quietWindows + 1 : 0;
-    if (jit != null && completed >= MIN_REQUESTS && quietWindows >= QUIET_WINDOWS) {
+    efficiencySamples.addLast(new long[] {completed, processCpuNanos()});
+    if (efficiencySamples.size() > 2 * WINDOW + 1) {
+      efficiencySamples.removeFirst();
+    }
+    if (jit != null && completed >= MIN_REQUESTS && quietWindows >= QUIET_WINDOWS && !improving()) {
       stop("compiled");
     } else if (now - deadlineNanos >= 0) {
       stop("time budget");
@@ -336,6 +349,28 @@ public final class WarmUp {
           result.failures(), result.elapsed().toMillis(), result.stoppedBecause()));
       done.complete(result);
     });
+  }
+
+  /** Whether the last half second answered more requests per CPU-second than the one before (or unknown). */
+  private boolean improving() {
+    if (efficiencySamples.size() < 2 * WINDOW + 1) {
+      return true;
+    }
+    long[][] s = efficiencySamples.toArray(new long[0][]);
+    long[] oldest = s[0];
+    long[] middle = s[WINDOW];
+    long[] newest = s[2 * WINDOW];
+    if (newest[1] < 0 || newest[1] == middle[1] || middle[1] == oldest[1]) {
+      return newest[1] >= 0; // no CPU time figure: the JIT test alone decides
+    }
+    double before = (double) (middle[0] - oldest[0]) / (middle[1] - oldest[1]);
+    double now = (double) (newest[0] - middle[0]) / (newest[1] - middle[1]);
+    return now > before * STILL_IMPROVING;
+  }
+
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime() : -1;
   }
 
   private long compileMillis() {
