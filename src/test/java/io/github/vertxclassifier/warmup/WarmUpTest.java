@@ -1,0 +1,122 @@
+package io.github.vertxclassifier.warmup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.vertxclassifier.support.FreePorts;
+import io.github.vertxclassifier.support.InProcessService;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The warm-up against the real service over real sockets, and against servers that fail or are absent. */
+class WarmUpTest {
+
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static WarmUp.Result run(int port, Duration budget, long maxRequests) throws Exception {
+    return WarmUp.run(vertx, "127.0.0.1", port, budget, maxRequests)
+        .toCompletionStage().toCompletableFuture().get(budget.toSeconds() + 10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void drivesTheRealRequestPathUntilCompiledOrTheBudgetEnds() throws Exception {
+    try (InProcessService service = InProcessService.start()) {
+      double before = classifiedRequests(service.managementPort());
+      WarmUp.Result result = run(service.httpPort(), Duration.ofSeconds(20), 0);
+
+      assertThat(result.failures()).isZero();
+      assertThat(result.stoppedBecause()).isIn("compiled", "time budget");
+      assertThat(result.requests()).isGreaterThan(result.stoppedBecause().equals("compiled") ? WarmUp.MIN_REQUESTS : 0);
+      assertThat(result.elapsed()).isLessThan(Duration.ofSeconds(20 + 3));
+      // Every answered request went through the server's classifier (HEADs too): it is the real path. This
+      // service runs without the start-up gate, so its meters count the warm-up like any client.
+      assertThat(classifiedRequests(service.managementPort()) - before).isEqualTo(result.requests());
+    }
+  }
+
+  @Test
+  void stopsAtTheRequestBudget() throws Exception {
+    try (InProcessService service = InProcessService.start()) {
+      WarmUp.Result result = run(service.httpPort(), Duration.ofSeconds(20), 500);
+      assertThat(result.requests()).isEqualTo(500);
+      assertThat(result.failures()).isZero();
+      assertThat(result.stoppedBecause()).isEqualTo("request budget");
+    }
+  }
+
+  @Test
+  void aFailingServerEndsTheWarmUpEarlyWithoutFailingIt() throws Exception {
+    AtomicInteger answered = new AtomicInteger();
+    HttpServer failing = vertx.createHttpServer()
+        .requestHandler(request -> {
+          answered.incrementAndGet();
+          request.response().setStatusCode(500).end();
+        })
+        .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    try {
+      WarmUp.Result result = run(failing.actualPort(), Duration.ofSeconds(30), 0);
+      assertThat(result.stoppedBecause()).startsWith("errors: HTTP/1.1 500");
+      assertThat(result.failures()).isEqualTo(result.requests()).isPositive();
+      assertThat(answered.get()).isEqualTo((int) result.requests());
+      assertThat(result.elapsed()).isLessThan(Duration.ofSeconds(5));
+    } finally {
+      failing.close();
+    }
+  }
+
+  @Test
+  void nothingListeningCompletesQuickly() throws Exception {
+    WarmUp.Result result = run(FreePorts.next(), Duration.ofSeconds(30), 0);
+    assertThat(result.stoppedBecause()).startsWith("errors: ");
+    assertThat(result.elapsed()).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aZeroBudgetIsOff() throws Exception {
+    assertThat(run(FreePorts.next(), Duration.ZERO, 0).stoppedBecause()).isEqualTo("off");
+  }
+
+  @Test
+  void pathsCoverTheBenchmarkSizesAndAreValidTargets() {
+    List<String> paths = WarmUp.paths();
+    assertThat(paths).contains("/", "/helloworld", "/" + "helloworld".repeat(10), "/" + "helloworld".repeat(100));
+    assertThat(paths).hasSizeGreaterThan(20).allSatisfy(path -> assertThat(URI.create(path).getRawPath()).startsWith("/"));
+  }
+
+  @Test
+  void loopbackForWildcardBinds() {
+    assertThat(WarmUp.loopbackFor("0.0.0.0")).isEqualTo("127.0.0.1");
+    assertThat(WarmUp.loopbackFor("::")).isEqualTo("::1");
+    assertThat(WarmUp.loopbackFor("127.0.0.1")).isEqualTo("127.0.0.1");
+  }
+
+  private static double classifiedRequests(int managementPort) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return response.body().lines()
+        .filter(line -> line.startsWith("classifier_requests_total"))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+}
