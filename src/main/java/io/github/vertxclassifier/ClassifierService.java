@@ -5,19 +5,23 @@ import io.github.vertxclassifier.http.ClassifierVerticle;
 import io.github.vertxclassifier.http.ConnectionGuard;
 import io.github.vertxclassifier.management.ManagementVerticle;
 import io.github.vertxclassifier.metrics.ServiceMetrics;
+import io.github.vertxclassifier.warmup.WarmUp;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.Status;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
  * The running service: one Vert.x whose event-loop pool has one loop per classifier instance,
- * {@code INSTANCES} classifier verticles sharing the public port, and the management verticle. Tests drive it
+ * {@code INSTANCES} classifier verticles sharing the public port, and the management verticle. With
+ * {@code WARMUP_SECONDS} above 0 it drives its own public port over loopback ({@link WarmUp}) before readiness
+ * turns UP, and then forgets those requests in its metrics. Tests drive it
  * as {@link Main} does: {@link #start}, {@link #drainAndStop} or {@link #close}.
  */
 public final class ClassifierService {
@@ -55,8 +59,16 @@ public final class ClassifierService {
         .compose(id -> vertx.deployVerticle(
             () -> new ClassifierVerticle(config, lifecycle::isDraining, metrics, publicLimits),
             new DeploymentOptions().setInstances(config.instances())))
-        .map(id -> {
+        .compose(id -> {
           classifierDeployment = id;
+          return WarmUp.run(vertx, WarmUp.loopbackFor(config.httpHost()), config.httpPort(),
+              Duration.ofSeconds(config.warmupSeconds()), 0);
+        })
+        .map(warmUp -> {
+          if (warmUp.requests() > 0) {
+            metrics.forgetRequests(); // the warm-up's requests are not traffic
+            LOG.info(() -> "warmed up: " + warmUp);
+          }
           lifecycle.serving();
           LOG.info(() -> String.format("serving on %s:%d with %d classifier instance(s) (%s, %s transport), "
                   + "management on %s:%d, metrics %s", config.httpHost(), config.httpPort(), config.instances(),

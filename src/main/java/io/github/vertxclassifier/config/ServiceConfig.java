@@ -23,7 +23,8 @@ public record ServiceConfig(
     int maxHeaderBytes,
     int requestHeaderTimeoutSeconds,
     int maxConnections,
-    boolean nativeTransport) {
+    boolean nativeTransport,
+    int warmupSeconds) {
 
   public static final String HTTP_HOST = "HTTP_HOST";
   public static final String HTTP_PORT = "HTTP_PORT";
@@ -39,11 +40,13 @@ public record ServiceConfig(
   public static final String REQUEST_HEADER_TIMEOUT_SECONDS = "REQUEST_HEADER_TIMEOUT_SECONDS";
   public static final String MAX_CONNECTIONS = "MAX_CONNECTIONS";
   public static final String NATIVE_TRANSPORT = "NATIVE_TRANSPORT";
+  public static final String WARMUP_SECONDS = "WARMUP_SECONDS";
 
   /** Every key the service reads; the environment store imports only these. */
   public static final Set<String> KEYS = Set.of(HTTP_HOST, HTTP_PORT, MANAGEMENT_HOST, MANAGEMENT_PORT,
       INSTANCES, CLASSIFIER_ALGORITHM, SHUTDOWN_DRAIN_SECONDS, METRICS_ENABLED, IDLE_TIMEOUT_SECONDS,
-      MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, REQUEST_HEADER_TIMEOUT_SECONDS, MAX_CONNECTIONS, NATIVE_TRANSPORT);
+      MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, REQUEST_HEADER_TIMEOUT_SECONDS, MAX_CONNECTIONS, NATIVE_TRANSPORT,
+      WARMUP_SECONDS);
 
   /** Thrown for configuration that must stop start-up; the message is the one line printed. */
   public static final class InvalidConfigException extends RuntimeException {
@@ -73,7 +76,8 @@ public record ServiceConfig(
         integer(json, MAX_HEADER_BYTES, 8192, 256, 1 << 20),
         integer(json, REQUEST_HEADER_TIMEOUT_SECONDS, 10, 1, 3600),
         integer(json, MAX_CONNECTIONS, 10_000, 1, 1_000_000),
-        bool(json, NATIVE_TRANSPORT, true));
+        bool(json, NATIVE_TRANSPORT, true),
+        integer(json, WARMUP_SECONDS, 0, 0, 60));
     if (config.httpPort == config.managementPort) {
       throw new InvalidConfigException(
           HTTP_PORT + " and " + MANAGEMENT_PORT + " must differ, both are " + config.httpPort);

@@ -27,8 +27,9 @@ final class EventLoopMeters implements MeterBinder, RequestMeters {
 
   private final String name;
   private final long threadId;
-  private Counter requests;
-  private DistributionSummary pathBytes;
+  // Volatile: forgetRequests() replaces them from another thread, before readiness.
+  private volatile Counter requests;
+  private volatile DistributionSummary pathBytes;
 
   EventLoopMeters(Thread eventLoop) {
     this.name = eventLoop.getName();
@@ -43,6 +44,17 @@ final class EventLoopMeters implements MeterBinder, RequestMeters {
         .baseUnit("seconds")
         .tag(EVENT_LOOP_TAG, name)
         .register(registry);
+    bindRequestMeters(registry);
+  }
+
+  /** Replaces the request meters with new ones at zero (see ServiceMetrics#forgetRequests). */
+  void forgetRequests(MeterRegistry registry) {
+    registry.remove(requests);
+    registry.remove(pathBytes);
+    bindRequestMeters(registry);
+  }
+
+  private void bindRequestMeters(MeterRegistry registry) {
     requests = Counter.builder(REQUESTS)
         .description("Requests answered on the public port, per event loop")
         .tag(EVENT_LOOP_TAG, name)

@@ -16,9 +16,11 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
@@ -29,6 +31,8 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+  private final ServiceMetricsFactory vertxMetrics = new ServiceMetricsFactory(registry);
+  private final Collection<EventLoopMeters> eventLoops = new ConcurrentLinkedQueue<>();
 
   PrometheusServiceMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -60,7 +64,7 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
   public Vertx createVertx(VertxOptions options) {
     return Vertx.builder()
         .with(options.setMetricsOptions(vertxOptions()))
-        .withMetrics(new ServiceMetricsFactory(registry))
+        .withMetrics(vertxMetrics)
         .build();
   }
 
@@ -68,7 +72,14 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
   public RequestMeters bindEventLoop(Thread eventLoop) {
     EventLoopMeters meters = new EventLoopMeters(eventLoop);
     meters.bindTo(registry);
+    eventLoops.add(meters);
     return meters;
+  }
+
+  @Override
+  public void forgetRequests() {
+    vertxMetrics.forgetRequests();
+    eventLoops.forEach(meters -> meters.forgetRequests(registry));
   }
 
   @Override

@@ -30,6 +30,10 @@ public interface ServiceMetrics extends AutoCloseable {
     }
 
     @Override
+    public void forgetRequests() {
+    }
+
+    @Override
     public Optional<PrometheusMeterRegistry> registry() {
       return Optional.empty();
     }
@@ -59,6 +63,13 @@ public interface ServiceMetrics extends AutoCloseable {
 
   /** {@code classifier_ready}: 1 while {@code ready} is true. */
   void bindReadiness(BooleanSupplier ready);
+
+  /**
+   * Drops every request recorded so far (the start-up warm-up's) from the request meters, which start again
+   * from zero: the warm-up runs through the same meters, so that the JIT compiles the path as production runs
+   * it, and its requests are not traffic. Call before readiness turns UP.
+   */
+  void forgetRequests();
 
   /** The registry that {@code /metrics} renders; empty when metrics are off. */
   Optional<PrometheusMeterRegistry> registry();

@@ -44,10 +44,17 @@ final class ServiceMetricsFactory implements VertxMetricsFactory {
 
   private final MicrometerMetricsFactory library;
   private final MeterRegistry registry;
+  /** Every server's request meters, by server name ("public", "management"); shared by its instances. */
+  private final Map<String, HttpRequestMetrics> byServerName = new ConcurrentHashMap<>();
 
   ServiceMetricsFactory(MeterRegistry registry) {
     this.library = new MicrometerMetricsFactory(registry);
     this.registry = registry;
+  }
+
+  /** See {@link HttpRequestMetrics#forget}. */
+  void forgetRequests() {
+    byServerName.values().forEach(HttpRequestMetrics::forget);
   }
 
   @Override
@@ -74,8 +81,6 @@ final class ServiceMetricsFactory implements VertxMetricsFactory {
   /** vertx-micrometer-metrics' {@link VertxMetrics}, with HTTP server request metrics replaced. */
   private final class RequestMetricsOverride implements VertxMetrics {
     private final VertxMetrics library;
-    // Vert.x asks once per server instance (one per event loop); all instances of a server share meters.
-    private final Map<String, HttpRequestMetrics> byServerName = new ConcurrentHashMap<>();
     private final MetricsNaming names;
     private final ConnectionCount httpConnections;
 
@@ -90,6 +95,7 @@ final class ServiceMetricsFactory implements VertxMetricsFactory {
     public HttpServerMetrics<?, ?> createHttpServerMetrics(HttpServerConfig config, SocketAddress tcpLocal,
         SocketAddress udpLocal) {
       String name = config.getObservabilityConfig() == null ? null : config.getObservabilityConfig().getMetricsName();
+      // Vert.x asks once per server instance (one per event loop); all instances of a server share meters.
       return byServerName.computeIfAbsent(name == null ? "" : name,
           serverName -> new HttpRequestMetrics(registry, names, serverName));
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vertxclassifier.support.FreePorts;
 import io.github.vertxclassifier.support.InProcessService;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.net.URI;
@@ -108,6 +109,30 @@ class WarmUpTest {
     assertThat(WarmUp.loopbackFor("0.0.0.0")).isEqualTo("127.0.0.1");
     assertThat(WarmUp.loopbackFor("::")).isEqualTo("::1");
     assertThat(WarmUp.loopbackFor("127.0.0.1")).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  void theServiceWarmsUpBeforeReadyAndItsMetricsForgetTheWarmUp() throws Exception {
+    try (InProcessService service = InProcessService.start(new JsonObject().put("WARMUP_SECONDS", 2))) {
+      // start() returned: the service is ready, so the warm-up has run; none of it may show as traffic.
+      assertThat(service.service().lifecycle().isServing()).isTrue();
+      String scrape = scrape(service.managementPort());
+      assertThat(classifiedRequests(service.managementPort())).isZero();
+      assertThat(scrape).doesNotContainPattern("vertx_http_server_(requests_total|response_time_seconds_count)\\{[^}]*server_name=\"public\"");
+      assertThat(scrape).containsPattern("(?m)^classifier_path_bytes_count\\{[^}]*} 0$");
+
+      HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + service.httpPort() + "/helloworld")).build(), HttpResponse.BodyHandlers.discarding());
+      assertThat(classifiedRequests(service.managementPort())).isEqualTo(1.0);
+      assertThat(scrape(service.managementPort()))
+          .contains("vertx_http_server_requests_total{code=\"200\",method=\"GET\",server_name=\"public\"} 1.0");
+    }
+  }
+
+  private static String scrape(int managementPort) throws Exception {
+    return HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
   }
 
   private static double classifiedRequests(int managementPort) throws Exception {
