@@ -6,6 +6,7 @@ import io.github.vertxclassifier.config.ServiceConfig;
 import io.github.vertxclassifier.metrics.RequestMeters;
 import io.github.vertxclassifier.metrics.ServiceMetrics;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -13,7 +14,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.Router;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -30,11 +30,12 @@ import java.util.function.BooleanSupplier;
  * repeat (the scan itself always runs); what is left to allocate per request is Vert.x's request and response
  * objects and, with metrics on, one small record of the request's start (see metrics/HttpRequestMetrics).
  *
- * <p>The route is served through a vertx-web {@link Router}: measured against a plain request handler, the
- * Router cost 2% of CPU time per request at N=11 and at N=1001 (median of 20 paired rounds, metrics on;
- * docs/bench/router), within the 3% the project allows for it.
+ * <p>A plain request handler, not a vertx-web Router: measured on a quiet machine, the Router's per-request
+ * routing cost 3.7% of the requests per CPU-second at N=11 (0.963, median of 12 paired rounds, metrics on;
+ * about 2% at N=1001 and in earlier, disturbed runs; docs/bench/router), above the 3% the project allows for
+ * it. The management port, where a few requests a minute arrive, uses one.
  */
-public final class ClassifierVerticle extends VerticleBase {
+public final class ClassifierVerticle extends VerticleBase implements Handler<HttpServerRequest> {
 
   private static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain");
   private static final CharSequence ALLOWED_METHODS = HttpHeaders.createOptimized("GET, HEAD");
@@ -93,32 +94,25 @@ public final class ClassifierVerticle extends VerticleBase {
           meters.rejected();
           InvalidRequests.answer(request);
         })
-        .requestHandler(router())
+        .requestHandler(this)
         .listen();
   }
 
-  /**
-   * Every path is classifier input: one route for GET and HEAD, 405 for other methods. The Router matches no
-   * route for a target that is not a path ({@code *}, {@code host:443}): 400, as {@link #classify} answers.
-   */
-  private Router router() {
-    Router router = Router.router(vertx);
-    router.route().method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> classify(ctx.request()));
-    router.errorHandler(405, ctx -> {
-      meters.rejected();
-      ctx.response().headers().add(HttpHeaders.ALLOW, ALLOWED_METHODS);
-      answer(ctx.request(), 405, METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED_LENGTH, false);
-    });
-    router.errorHandler(404, ctx -> badTarget(ctx.request()));
-    return router;
-  }
-
-  private void classify(HttpServerRequest request) {
+  @Override
+  public void handle(HttpServerRequest request) {
     HttpMethod method = request.method();
+    HttpServerResponse response = request.response();
+    if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+      meters.rejected();
+      response.headers().add(HttpHeaders.ALLOW, ALLOWED_METHODS);
+      answer(request, 405, METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED_LENGTH, false);
+      return;
+    }
     String target = request.uri();
     long range = RequestTarget.pathRange(target);
     if (range == RequestTarget.INVALID) {
-      badTarget(request);
+      meters.rejected();
+      answer(request, 400, BAD_TARGET, BAD_TARGET_LENGTH, method == HttpMethod.HEAD);
       return;
     }
     int[] counts = this.counts;
@@ -129,11 +123,6 @@ public final class ClassifierVerticle extends VerticleBase {
     }
     meters.classified(total);
     answer(request, 200, lastBody, lastLength, method == HttpMethod.HEAD);
-  }
-
-  private void badTarget(HttpServerRequest request) {
-    meters.rejected();
-    answer(request, 400, BAD_TARGET, BAD_TARGET_LENGTH, request.method() == HttpMethod.HEAD);
   }
 
   private void answer(HttpServerRequest request, int status, Buffer body, CharSequence length, boolean head) {
