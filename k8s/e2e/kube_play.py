@@ -3,7 +3,8 @@
 
 Usage: kube_play.py RENDERED.yaml RUN_ID REPLICA PUBLIC_HOST_PORT MANAGEMENT_HOST_PORT > replica.yaml
        kube_play.py RENDERED.yaml --facts
-         (prints: replicas grace_seconds readiness_period namespace cpu_quota_us memory_limit_bytes)
+         (prints: replicas grace_seconds readiness_period namespace cpu_quota_us memory_limit_bytes
+         readiness_timeout readiness_failure_threshold)
 
 Keeps the Deployment and the ConfigMaps its pod template mounts; everything else (Service, HPA, PDB,
 Namespace) needs an API server. The pod template is left as rendered (securityContext, read-only root,
@@ -41,9 +42,12 @@ def facts(docs):
     grace = pod.get("terminationGracePeriodSeconds", 30)
     probe = pod["containers"][0].get("readinessProbe") or {}
     period = probe.get("periodSeconds", 10)
+    timeout = probe.get("timeoutSeconds", 1)
+    threshold = probe.get("failureThreshold", 3)
     ns = dep["metadata"].get("namespace", "default")
     limits = pod["containers"][0].get("resources", {}).get("limits", {})
-    print(replicas, grace, period, ns, cpu_quota(limits.get("cpu", "0")), memory_bytes(limits.get("memory", "0")))
+    print(replicas, grace, period, ns, cpu_quota(limits.get("cpu", "0")), memory_bytes(limits.get("memory", "0")),
+          timeout, threshold)
 
 
 def cpu_quota(cpu):
