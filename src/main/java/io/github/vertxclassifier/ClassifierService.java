@@ -21,8 +21,8 @@ import java.util.logging.Logger;
  * The running service: one Vert.x whose event-loop pool has one loop per classifier instance,
  * {@code INSTANCES} classifier verticles sharing the public port, and the management verticle. With
  * {@code WARMUP_SECONDS} above 0 it drives its own public port over loopback ({@link WarmUp}) before readiness
- * turns UP, and then forgets those requests in its metrics. Tests drive it
- * as {@link Main} does: {@link #start}, {@link #drainAndStop} or {@link #close}.
+ * turns UP, and then forgets those requests in its metrics. Tests drive it as {@link Main} does:
+ * {@link #start}, {@link #drainAndStop} or {@link #close}.
  */
 public final class ClassifierService {
 
@@ -112,10 +112,6 @@ public final class ClassifierService {
   public Throwable nativeTransportUnavailable() {
     return config.nativeTransport() && !vertx.isNativeTransportEnabled()
         ? vertx.unavailableNativeTransportCause() : null;
-  }
-
-  public ServiceConfig config() {
-    return config;
   }
 
   public Lifecycle lifecycle() {

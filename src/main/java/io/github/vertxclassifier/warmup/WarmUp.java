@@ -98,7 +98,8 @@ public final class WarmUp {
       return Future.succeededFuture(new Result(0, 0, Duration.ZERO, "off"));
     }
     WarmUp warmUp = new WarmUp(vertx, host, port, budget, maxRequests);
-    // A context of its own: every callback of the warm-up runs on it, so its counters need no locks.
+    // One context (the caller's, on a Vert.x thread): every callback of the warm-up runs on it, so its counters
+    // need no locks.
     Context context = vertx.getOrCreateContext();
     context.runOnContext(v -> warmUp.start());
     return warmUp.done.future();
