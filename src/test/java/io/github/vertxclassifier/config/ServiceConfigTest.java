@@ -42,6 +42,8 @@ class ServiceConfigTest {
       "CLASSIFIER_ALGORITHM|fast|CLASSIFIER_ALGORITHM must be 'scan' or 'table', got 'fast'",
       "METRICS_ENABLED|yes|METRICS_ENABLED must be true or false, got 'yes'",
       "SHUTDOWN_DRAIN_SECONDS|-1|SHUTDOWN_DRAIN_SECONDS must be in 0..3600, got -1",
+      "WARMUP_SECONDS|61|WARMUP_SECONDS must be in 0..60, got 61",
+      "WARMUP_SECONDS|5s|WARMUP_SECONDS must be a whole number in 0..60, got '5s'",
       "HTTP_HOST|'  '|HTTP_HOST must not be empty",
       "HTTP_PROT|8080|unknown configuration key HTTP_PROT",
   })
