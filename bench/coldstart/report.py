@@ -26,7 +26,7 @@ LABELS = {
 }
 COLORS = {'go': '#7f7f7f', 'jdk17': '#d62728', 'jdk25': '#ff7f0e', 'jdk25-aot': '#1f77b4',
           'jdk25-aot-warmup': '#2ca02c', 'jdk25-aot-warmup-2s': '#17becf'}
-GOAL_RATIO, GOAL_READY_MS, GOAL_RSS_MIB = 0.80, 3000, 100
+GOAL_RATIO, GOAL_READY_MS, GOAL_RSS_MB = 0.80, 3000, 100  # 100 MB = 95.4 MiB
 WARM_SECONDS = 5
 
 
@@ -129,13 +129,19 @@ def write_md(out, runs):
         d = worse(runs[server])
         lines.append('| %s | %s |' % (server, ' | '.join('%.1f' % (s['p99_us'] / 1000) for s in d['seconds'][:width])))
     if 'jdk25-aot-warmup' in runs:
-        d = worse(runs['jdk25-aot-warmup'])
-        checks = [('first second after ready >= 80% of warm', d['ratio'] >= GOAL_RATIO, '%.0f%%' % (100 * d['ratio'])),
-                  ('the same per CPU-second (what the machine\'s noise does not change)', d['eff_ratio'] >= GOAL_RATIO,
-                   '%.0f%%' % (100 * d['eff_ratio'])),
-                  ('ready <= 3 s', d['ready_ms'] <= GOAL_READY_MS, '%d ms' % d['ready_ms']),
-                  ('idle RSS <= 100 MB', d['rss_ready_mib'] <= GOAL_RSS_MIB, '%.0f MiB' % d['rss_ready_mib'])]
-        lines += ['', 'Goal (issue 13), the image (JDK 25 + AOT + warm-up), worse start:', '']
+        # Each criterion on the worse of the image's starts (not only the start kept above).
+        starts = runs['jdk25-aot-warmup']
+        ratio = min(d['ratio'] for d in starts)
+        eff = min(d['eff_ratio'] for d in starts)
+        ready = max(d['ready_ms'] for d in starts)
+        rss_mb = max(d['rss_ready_mib'] for d in starts) * 1.048576
+        checks = [('first second after ready >= 80% of warm', ratio >= GOAL_RATIO, '%.0f%%' % (100 * ratio)),
+                  ('the same per CPU-second (what the machine\'s noise does not change)', eff >= GOAL_RATIO,
+                   '%.0f%%' % (100 * eff)),
+                  ('ready <= 3 s', ready <= GOAL_READY_MS, '%d ms' % ready),
+                  ('idle RSS <= 100 MB', rss_mb <= GOAL_RSS_MB, '%.1f MB = %.1f MiB' % (rss_mb, rss_mb / 1.048576))]
+        lines += ['', 'Goal (issue 13), the image (JDK 25 + AOT + warm-up), worse of its %d starts for each:' % len(starts),
+                  '']
         lines += ['- %s: %s (%s)' % (name, 'met' if ok else '**not met**', value) for name, ok, value in checks]
     lines += ['', 'Machine and load (shared 2-core machine; see the load average per run in summary.csv):', '',
               '```', machine.strip(), '```', '']
@@ -182,7 +188,7 @@ def chart(out, runs):
     bx.set_xlim(0, 115)
     bx.set_xlabel('first second after ready, % of warm requests/s')
     fig.tight_layout()
-    for ext in ('png', 'svg'):
+    for ext in ('png',):
         fig.savefig(os.path.join(out, 'coldstart.' + ext), dpi=110)
 
 

@@ -98,18 +98,20 @@ func processStart(pid int) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	procStat, err := os.ReadFile("/proc/stat")
+	// Boot time as now minus /proc/uptime (10 ms resolution). /proc/stat's btime is whole seconds: it put time zero
+	// up to a second early.
+	uptime, err := os.ReadFile("/proc/uptime")
+	now := time.Now()
 	if err != nil {
 		return time.Time{}, err
 	}
-	for _, line := range strings.Split(string(procStat), "\n") {
-		if strings.HasPrefix(line, "btime ") {
-			btime, _ := strconv.ParseInt(strings.TrimSpace(line[6:]), 10, 64)
-			const clkTck = 100 // USER_HZ on Linux
-			return time.Unix(btime, 0).Add(time.Duration(ticks) * time.Second / clkTck), nil
-		}
+	seconds, err := strconv.ParseFloat(strings.Fields(string(uptime))[0], 64)
+	if err != nil {
+		return time.Time{}, err
 	}
-	return time.Time{}, fmt.Errorf("no btime in /proc/stat")
+	const clkTck = 100 // USER_HZ on Linux
+	boot := now.Add(-time.Duration(seconds * float64(time.Second)))
+	return boot.Add(time.Duration(ticks) * time.Second / clkTck), nil
 }
 
 func rssMiB(pid int) float64 {
@@ -183,6 +185,8 @@ func main() {
 	conns := flag.Int("c", 40, "connections")
 	load := flag.Duration("load", 36*time.Second, "load duration from readiness")
 	binSize := flag.Duration("bin", 250*time.Millisecond, "bin width")
+	probeEvery := flag.Duration("probe", 20*time.Millisecond, "readiness probe interval (each probe is a request the "+
+		"starting server answers on its CPU: a kubelet probes every few seconds, so keep this well above 5ms)")
 	out := flag.String("out", "", "JSON output file (stdout if empty)")
 	flag.Parse()
 
@@ -193,7 +197,7 @@ func main() {
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	firstProbe := time.Now()
 	var ready time.Time
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(*probeEvery) {
 		resp, err := client.Get(probe)
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
@@ -239,8 +243,12 @@ func main() {
 		os.Exit(2)
 	}
 
+	// The bin grid has a boundary at readiness, so the first second after ready is exactly that (a grid from t0
+	// would start it up to a bin before ready, when no load runs yet). origin is within a bin after t0.
+	origin := ready.Add(-time.Duration(int(ready.Sub(t0) / *binSize)) * *binSize)
+	originMs := int(origin.Sub(t0).Milliseconds())
 	end := ready.Add(*load)
-	nbins := int(end.Sub(t0) / *binSize) + 1
+	nbins := int(end.Sub(origin) / *binSize) + 1
 	request := []byte("GET " + *path + " HTTP/1.1\r\nHost: " + *public + "\r\n\r\n")
 	workers := make([]*worker, *conns)
 	var wg sync.WaitGroup
@@ -250,7 +258,7 @@ func main() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.run(*public, request, t0, end, *binSize)
+			w.run(*public, request, origin, end, *binSize)
 		}()
 	}
 	wg.Wait()
@@ -283,10 +291,10 @@ func main() {
 	}
 	var bins []binOut
 	for i, b := range merged {
-		bins = append(bins, binOut{i * int(*binSize/time.Millisecond), b.n, b.errs, b.h.quantile(0.5), b.h.quantile(0.99)})
+		bins = append(bins, binOut{originMs + i*int(*binSize/time.Millisecond), b.n, b.errs, b.h.quantile(0.5), b.h.quantile(0.99)})
 	}
 	// Seconds after readiness, from the same samples (a bin belongs to the second its start falls in).
-	readyBin := int(ready.Sub(t0) / *binSize)
+	readyBin := int(ready.Sub(origin) / *binSize)
 	perSecond := int(time.Second / *binSize)
 	var seconds []secOut
 	for s := 0; readyBin+(s+1)*perSecond <= nbins; s++ {
@@ -297,7 +305,7 @@ func main() {
 			errs += merged[i].errs
 			h.merge(&merged[i].h)
 		}
-		from := t0.Add(time.Duration(readyBin+s*perSecond) * *binSize)
+		from := origin.Add(time.Duration(readyBin+s*perSecond) * *binSize)
 		cpu := (cpuAt(samples, from.Add(time.Second)) - cpuAt(samples, from)) / 1e9
 		seconds = append(seconds, secOut{s + 1, float64(n), cpu, errs, h.quantile(0.5), h.quantile(0.99)})
 	}

@@ -140,16 +140,17 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.I
   }
 
   /**
-   * Drops the request meters recorded so far (the warm-up's) from the registry; the next response of each
-   * label set registers them again, from zero. The same classes and code path run before and after, so the JIT
-   * has nothing to undo.
+   * Replaces the request meters recorded so far (the warm-up's) with new ones at zero, registered at once: the
+   * series stay in the scrape (a counter that appears at 1 loses its first increment in Prometheus'
+   * {@code increase()}), and the first real request finds its meters held, with no registration on its path.
    */
   void forget() {
     for (int slot = 0; slot < responseMetersBySlot.length(); slot++) {
-      ResponseMeters meters = responseMetersBySlot.getAndSet(slot, null);
+      ResponseMeters meters = responseMetersBySlot.get(slot);
       if (meters != null) {
         registry.remove(meters.requests());
         registry.remove(meters.responseTime());
+        responseMetersBySlot.set(slot, createResponseMeters(slot / CODES, slot % CODES + FIRST_CODE));
       }
     }
   }

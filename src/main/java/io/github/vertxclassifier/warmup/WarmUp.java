@@ -4,85 +4,93 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
-import io.vertx.core.net.NetSocket;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
  * Warm before ready: drives the service's own public port over loopback (real HTTP/1.1 on keep-alive
  * connections, one request in flight on each, as an ingress proxy sends them: the same decoder, handler, meters
- * and encoder as production traffic, with the same branch profiles) until the JIT has compiled the request path
- * or the budget ends, then completes. The caller turns readiness on when the returned future completes; it never
- * fails, so a warm-up problem can delay readiness by at most the time budget, never prevent it.
+ * and encoder as production traffic) until the JIT has compiled the request path or the budget ends, then
+ * completes. The caller turns readiness on when the returned future completes; it never fails, so a warm-up
+ * problem can delay readiness by at most the time budget, never prevent it.
  *
- * <p>"Compiled" is read from the JVM: once enough requests have run for the hot methods to cross the C2
- * thresholds, the warm-up stops when the JIT compilers have been nearly idle for {@link #QUIET_WINDOWS}
- * sampling windows in a row (total compilation time grew by less than {@link #QUIET_FRACTION} of the window)
- * and the requests answered per CPU-second of the process no longer improve (by {@link #STILL_IMPROVING} from
- * one half second to the next). The second test matters on a shared CPU: the compilation time only grows when a
- * compilation ends, so a long C2 compilation looks idle; the efficiency rises until it has ended. It does not
- * depend on how much CPU the container gets, only on how warm the code is.
+ * <p>Four choices, each measured on one CPU (docs/bench/coldstart):
+ * <ul>
+ *   <li><b>Plain JDK sockets on a thread of its own</b>, not Vert.x's clients: a Vert.x client in the same JVM
+ *       runs through the same Netty and Vert.x classes as the server (contexts, handlers, buffers), so their type
+ *       profiles saw two kinds of connection and C2 compiled slower, polymorphic code that later deoptimized.
+ *       The driver's own code is a few small methods, so it adds little for the JIT to compile.</li>
+ *   <li><b>Paced by the JIT</b>: on one CPU the compiler threads and the requests share the CPU, and requests
+ *       running in the interpreter while methods wait to be compiled only delay the compilations. While the
+ *       compiler threads are busy the driver pauses {@link #PAUSE_RATIO} times as long as it has just driven,
+ *       which leaves the compilers about two thirds of the CPU; while they are idle it drives, since the
+ *       requests' invocation counts are what queue the next compilations.</li>
+ *   <li><b>Done when the JIT stays idle under load</b>: at least {@link #MIN_REQUESTS} requests, then the
+ *       compiler threads below {@link #BUSY_SHARE} of the CPU for {@link #QUIET_REQUESTS} more requests (enough
+ *       for a method compiled with counters only to report and be promoted); see {@link Jit}.</li>
+ *   <li><b>Connections come and go</b>: one of the {@link #CONNECTIONS} is replaced every
+ *       {@code ROUNDS_PER_CHECK} rounds, so accepting and closing a connection is compiled code too when
+ *       clients connect after readiness.</li>
+ * </ul>
  */
 public final class WarmUp {
 
   private static final Logger LOG = Logger.getLogger(WarmUp.class.getName());
 
-  /**
-   * Concurrent keep-alive connections, each with {@link #PIPELINE} request(s) in flight. Not pipelined: batches
-   * of pipelined requests train other branch profiles (several requests per read) than production traffic,
-   * and the JIT's code then deoptimizes when real clients come (measured: docs/bench/coldstart).
-   */
+  /** Connections, each with one request in flight: one round writes a request on each, then reads the answers. */
   static final int CONNECTIONS = 16;
-  static final int PIPELINE = 1;
-  private static final byte[] HEADERS_END = {'\r', '\n', '\r', '\n'};
-  /** Requests before the JIT's quiet can mean "done": above C2's invocation threshold for per-request code. */
-  static final long MIN_REQUESTS = 20_000;
-  static final long SAMPLE_MILLIS = 100;
-  static final int QUIET_WINDOWS = 3;
-  static final double QUIET_FRACTION = 0.05;
-  static final double STILL_IMPROVING = 1.05;
-  /** Samples per efficiency window (500 ms). */
-  private static final int WINDOW = 5;
-  private static final long GRACE_NANOS = Duration.ofSeconds(2).toNanos();
+  /** Requests before an idle JIT can mean "done". */
+  static final long MIN_REQUESTS = 8_000;
+  /** Requests the JIT must stay idle for (two notifications of a method compiled with counters, 2^11 each). */
+  static final long QUIET_REQUESTS = 4_096;
+  /**
+   * Share of the time the compiler threads may use and still count as idle: late single compilations (an OSR
+   * of a loop, the driver's own code, a connection set-up method) come and go for seconds and must not hold the
+   * warm-up; a backlog of the request path's methods keeps them on the CPU for most of the time.
+   */
+  static final double BUSY_SHARE = 0.2;
+  /** How often the JIT is asked (in rounds of {@link #CONNECTIONS} requests). */
+  private static final int ROUNDS_PER_CHECK = 8;
+  private static final int IO_TIMEOUT_MILLIS = 2_000;
+  /** While the compiler threads are busy, the driver pauses this many times as long as it has just driven. */
+  static final long PAUSE_RATIO = 2;
+  private static final long MAX_PAUSE_NANOS = Duration.ofMillis(50).toNanos();
 
   /** What the warm-up did; {@code stoppedBecause} is "compiled", "time budget", "request budget" or an error. */
   public record Result(long requests, long failures, Duration elapsed, String stoppedBecause) {
   }
 
-  private final Vertx vertx;
   private final String host;
   private final int port;
+  private final long startNanos = System.nanoTime();
   private final long deadlineNanos;
   private final long maxRequests;
-  private final List<Buffer> getRequests = requests("GET");
-  private final List<Buffer> headRequests = requests("HEAD");
-  private final List<Lane> lanes = new ArrayList<>();
-  private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-  private final Promise<Result> done = Promise.promise();
-  private final long startNanos = System.nanoTime();
-
-  // All state below is touched on one context only (the one run() creates).
-  private NetClient client;
-  private long sent;
-  private long completed;
+  private final List<byte[]> getRequests = requests("GET");
+  private final List<byte[]> headRequests = requests("HEAD");
+  private final Jit jit;
+  private long requests;
   private long failures;
-  private String stopReason;
-  private long lastCompileMillis;
-  private int quietWindows;
-  // The last 2 * WINDOW + 1 samples of (requests answered, process CPU nanoseconds), oldest first.
-  private final java.util.ArrayDeque<long[]> efficiencySamples = new java.util.ArrayDeque<>();
-  private long timer;
 
-  private WarmUp(Vertx vertx, String host, int port, Duration budget, long maxRequests) {
-    this.vertx = vertx;
+  /** {@code jit}: paced by and done with this JVM's JIT (the server's own), or null: until a budget ends. */
+  private WarmUp(String host, int port, Duration budget, long maxRequests, Jit jit) {
+    this.jit = jit;
     this.host = host;
     this.port = port;
     this.deadlineNanos = startNanos + budget.toNanos();
@@ -91,26 +99,36 @@ public final class WarmUp {
 
   /**
    * Warms the server listening on {@code host:port} (a loopback address: see {@link #loopbackFor}) for at most
-   * {@code budget} and {@code maxRequests} requests (0 = no request limit). A zero budget completes at once.
+   * {@code budget} and {@code maxRequests} requests (0 = no request limit). A zero budget completes at once. The
+   * driver runs on a thread of its own; the future completes on the caller's Vert.x context.
    */
   public static Future<Result> run(Vertx vertx, String host, int port, Duration budget, long maxRequests) {
     if (budget.isZero() || budget.isNegative()) {
       return Future.succeededFuture(new Result(0, 0, Duration.ZERO, "off"));
     }
-    WarmUp warmUp = new WarmUp(vertx, host, port, budget, maxRequests);
-    // One context (the caller's, on a Vert.x thread): every callback of the warm-up runs on it, so its counters
-    // need no locks.
     Context context = vertx.getOrCreateContext();
-    context.runOnContext(v -> warmUp.start());
-    return warmUp.done.future();
+    Promise<Result> done = Promise.promise();
+    // Logged when it starts too: a readiness that comes seconds after the port opened is explained in the log.
+    LOG.info(() -> String.format("warm-up: driving %s:%d for at most %d s before readiness", host, port,
+        budget.toSeconds()));
+    Thread driver = new Thread(() -> {
+      Result result = new WarmUp(host, port, budget, maxRequests, new Jit()).drive();
+      LOG.info(() -> String.format("warm-up: %d requests (%d failed) in %d ms, stopped: %s", result.requests(),
+          result.failures(), result.elapsed().toMillis(), result.stoppedBecause()));
+      context.runOnContext(v -> done.complete(result));
+    }, "warm-up");
+    driver.setDaemon(true);
+    driver.start();
+    return done.future();
   }
 
   /**
    * Standalone driver for an image build's AOT training run (k8s/Dockerfile): {@code java -cp vertx-classifier.jar
    * io.github.vertxclassifier.warmup.WarmUp HOST PORT SECONDS [MAX_REQUESTS]} waits up to a minute for the server
-   * to answer, warms it for at most SECONDS, prints the result and exits 0, or 1 if the server never answered.
+   * to answer, drives it for SECONDS without pauses (this JVM's JIT is not the server's: the budget or the request
+   * limit ends it), prints the result and exits 0, or 1 if the server never answered.
    */
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) throws InterruptedException {
     if (args.length < 3) {
       System.err.println("usage: WarmUp HOST PORT SECONDS [MAX_REQUESTS]");
       System.exit(2);
@@ -119,24 +137,17 @@ public final class WarmUp {
     int port = Integer.parseInt(args[1]);
     Duration budget = Duration.ofSeconds(Long.parseLong(args[2]));
     long maxRequests = args.length > 3 ? Long.parseLong(args[3]) : 0;
-    Vertx vertx = Vertx.vertx();
-    int status = 1;
-    try {
-      long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-      Result result = null;
-      while (System.nanoTime() < deadline) {
-        result = run(vertx, host, port, budget, maxRequests).toCompletionStage().toCompletableFuture().get();
-        if (result.requests() > result.failures()) {
-          break;
-        }
-        Thread.sleep(200); // not listening yet
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    Result result = null;
+    while (System.nanoTime() < deadline) {
+      result = new WarmUp(host, port, budget, maxRequests, null).drive();
+      if (result.requests() > result.failures()) {
+        break;
       }
-      System.out.println("warm-up driver: " + result);
-      status = result != null && result.requests() > result.failures() ? 0 : 1;
-    } finally {
-      vertx.close().toCompletionStage().toCompletableFuture().get();
+      Thread.sleep(200); // not listening yet
     }
-    System.exit(status);
+    System.out.println("warm-up driver: " + result);
+    System.exit(result != null && result.requests() > result.failures() ? 0 : 1);
   }
 
   /** The address to reach a server bound to {@code bindHost} from the same host. */
@@ -148,129 +159,210 @@ public final class WarmUp {
     };
   }
 
-  private void start() {
-    lastCompileMillis = compileMillis();
-    client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000).setTcpNoDelay(true));
-    timer = vertx.setPeriodic(SAMPLE_MILLIS, id -> sample());
-    for (int i = 0; i < CONNECTIONS; i++) {
-      Lane lane = new Lane(i);
-      lanes.add(lane);
-      client.connect(port, host).onComplete(connected -> {
-        if (connected.failed()) {
-          lane.fail("errors: " + connected.cause());
-        } else {
-          lane.connected(connected.result());
+  private Result drive() {
+    List<Connection> connections = new ArrayList<>();
+    String stoppedBecause;
+    try {
+      for (int i = 0; i < CONNECTIONS; i++) {
+        connections.add(new Connection(host, port));
+      }
+      stoppedBecause = rounds(connections);
+    } catch (IOException e) {
+      stoppedBecause = "errors: " + e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      stoppedBecause = "interrupted";
+    } finally {
+      // Closed before readiness: the warm-up must not hold server connections while serving.
+      connections.forEach(Connection::close);
+    }
+    return new Result(requests, failures, Duration.ofNanos(System.nanoTime() - startNanos), stoppedBecause);
+  }
+
+  private String rounds(List<Connection> connections) throws IOException, InterruptedException {
+    // Per check: requests answered, System.nanoTime(), compiler threads' CPU nanoseconds. The oldest kept is
+    // the last one at least QUIET_REQUESTS requests back.
+    ArrayDeque<long[]> checks = new ArrayDeque<>();
+    for (long round = 0; ; round++) {
+      if (System.nanoTime() - deadlineNanos >= 0) {
+        return "time budget";
+      }
+      int count = (int) Math.min(connections.size(), maxRequests - requests);
+      if (count <= 0) {
+        return "request budget";
+      }
+      for (int i = 0; i < count; i++) {
+        connections.get(i).send(request(requests + i));
+      }
+      String failure = null;
+      for (int i = 0; i < count; i++) {
+        String status = connections.get(i).receive(isHead(requests));
+        requests++;
+        if (status != null) {
+          failure = status;
+          failures++;
         }
-      });
+      }
+      if (failure != null && failures > CONNECTIONS && failures * 10 > requests) {
+        return "errors: " + failure;
+      }
+      if (round % ROUNDS_PER_CHECK != ROUNDS_PER_CHECK - 1) {
+        continue;
+      }
+      // One connection is replaced at each check, so connection set-up and close run warm too (real clients
+      // connect: a proxy's pool grows with load, a kubelet probe opens a connection each time).
+      int replaced = (int) (round / ROUNDS_PER_CHECK % connections.size());
+      connections.get(replaced).close();
+      connections.set(replaced, new Connection(host, port));
+      if (jit == null) {
+        continue;
+      }
+      long[] now = {requests, System.nanoTime(), jit.compilerNanos()};
+      long[] previous = checks.peekLast();
+      checks.addLast(now);
+      while (checks.size() > 2 && checks.stream().skip(1).findFirst().orElseThrow()[0] <= requests - QUIET_REQUESTS) {
+        checks.removeFirst();
+      }
+      long[] oldest = checks.peekFirst();
+      if (requests >= MIN_REQUESTS && requests - oldest[0] >= QUIET_REQUESTS && share(oldest, now) < BUSY_SHARE) {
+        return "compiled";
+      }
+      if (previous != null && share(previous, now) >= BUSY_SHARE) {
+        // The compilers are busy: leave them the CPU, PAUSE_RATIO times as long as the requests just had it.
+        TimeUnit.NANOSECONDS.sleep(Math.min(PAUSE_RATIO * (now[1] - previous[1]), MAX_PAUSE_NANOS));
+        checks.addLast(new long[] {requests, System.nanoTime(), jit.compilerNanos()});
+      }
+    }
+  }
+
+  /** The compiler threads' share of the time between two checks. */
+  private static double share(long[] from, long[] to) {
+    return to[1] == from[1] ? 0 : (double) (to[2] - from[2]) / (to[1] - from[1]);
+  }
+
+  /** One keep-alive connection with a blocking socket. */
+  private static final class Connection {
+    private final Socket socket = new Socket();
+    private final OutputStream out;
+    private final InputStream in;
+    private final byte[] buffer = new byte[16 * 1024];
+    private int start;
+    private int end;
+
+    Connection(String host, int port) throws IOException {
+      socket.setTcpNoDelay(true);
+      socket.setSoTimeout(IO_TIMEOUT_MILLIS);
+      socket.connect(new InetSocketAddress(host, port), IO_TIMEOUT_MILLIS);
+      out = socket.getOutputStream();
+      in = socket.getInputStream();
+    }
+
+    void send(byte[] request) throws IOException {
+      out.write(request);
+    }
+
+    /** Reads one answer; returns its status line if it is not a 200 with a Content-Length, else null. */
+    String receive(boolean head) throws IOException {
+      int headersEnd;
+      while ((headersEnd = indexOfHeadersEnd()) < 0) {
+        fill();
+      }
+      String headers = new String(buffer, start, headersEnd - start, StandardCharsets.ISO_8859_1);
+      int length = contentLength(headers);
+      int next = headersEnd + 4 + (head ? 0 : Math.max(length, 0));
+      while (end < next) {
+        fill();
+      }
+      start = next;
+      String status = headers.lines().findFirst().orElse("no status line");
+      return length < 0 || !status.startsWith("HTTP/1.1 200 ") ? status : null;
+    }
+
+    private int indexOfHeadersEnd() {
+      for (int i = start; i + 3 < end; i++) {
+        if (buffer[i] == '\r' && buffer[i + 1] == '\n' && buffer[i + 2] == '\r' && buffer[i + 3] == '\n') {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    private void fill() throws IOException {
+      if (start > 0) { // keep the unread bytes at the front
+        System.arraycopy(buffer, start, buffer, 0, end - start);
+        end -= start;
+        start = 0;
+      }
+      if (end == buffer.length) {
+        throw new IOException("answer larger than " + buffer.length + " bytes");
+      }
+      int read = in.read(buffer, end, buffer.length - end);
+      if (read < 0) {
+        throw new IOException("connection closed by the server");
+      }
+      end += read;
+    }
+
+    void close() {
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // closing a loopback socket at the end of the warm-up: nothing to do about it
+      }
     }
   }
 
   /**
-   * One keep-alive connection. It writes {@link #PIPELINE} request(s) and the next one(s) when the answers have
-   * arrived. Raw bytes rather than Vert.x's HTTP client: on one CPU the cold client's own code took most of the
-   * warm-up's time (1.3k requests in 2 s); with raw bytes nearly all of it goes to the server's path.
+   * Whether the JIT is busy, from the CPU time its compiler threads used since the last call: Linux reports each
+   * thread's time on the CPU in nanoseconds ({@code /proc/self/task/TID/schedstat}), and HotSpot names its
+   * compiler threads "C1 CompilerThread..." and "C2 CompilerThread...". That counts a long compilation while it
+   * runs, and costs a few small file reads. (The {@code Compiler.queue} diagnostic command would name the queued
+   * methods, but reaching it starts the platform MBean server: 0.2 s of CPU on one CPU, measured.) Elsewhere the
+   * JIT's total compilation time standing still stands in for an idle JIT.
    */
-  private final class Lane {
-    private final int index;
-    private NetSocket socket;
-    private Buffer pending = Buffer.buffer();
-    private long batch;
-    private long first; // number of the batch's first request (which path, GET or HEAD)
-    private int answered;
-    private int awaited;
-    private boolean closed;
+  static final class Jit {
+    private static final Path TASKS = Path.of("/proc/self/task");
+    private final CompilationMXBean compilation = ManagementFactory.getCompilationMXBean();
+    private boolean procAvailable = Files.isDirectory(TASKS);
 
-    Lane(int index) {
-      this.index = index;
-    }
-
-    void connected(NetSocket socket) {
-      this.socket = socket;
-      socket.handler(this::received);
-      socket.closeHandler(v -> {
-        if (!closed) {
-          fail("errors: connection closed by the server");
+    /**
+     * The compiler threads' CPU time so far, in nanoseconds; where /proc is unavailable, the JIT's total
+     * compilation time (which grows only when a compilation ends).
+     */
+    long compilerNanos() {
+      if (procAvailable) {
+        try {
+          return compilerThreadsNanos();
+        } catch (IOException | RuntimeException e) {
+          procAvailable = false;
         }
-      });
-      socket.exceptionHandler(e -> fail("errors: " + e));
-      send();
-    }
-
-    private void send() {
-      if (stopReason != null || sent >= maxRequests) {
-        if (stopReason == null) {
-          stop("request budget");
-        }
-        close();
-        return;
       }
-      int count = (int) Math.min(PIPELINE, maxRequests - sent);
-      Buffer requests = Buffer.buffer(count * 64);
-      first = (batch++ * CONNECTIONS + index) * PIPELINE;
-      answered = 0;
-      for (int i = 0; i < count; i++) {
-        requests.appendBuffer(request(first + i));
-      }
-      sent += count;
-      awaited = count;
-      socket.write(requests);
+      return compilation != null && compilation.isCompilationTimeMonitoringSupported()
+          ? compilation.getTotalCompilationTime() * 1_000_000 : 0;
     }
 
-    /** Counts the answers in the bytes received so far (status line, headers, Content-Length body). */
-    private void received(Buffer data) {
-      pending.appendBuffer(data);
-      int at = 0;
-      while (awaited > 0) {
-        int headersEnd = indexOf(pending, HEADERS_END, at);
-        if (headersEnd < 0) {
-          break;
-        }
-        String head = pending.getString(at, headersEnd, "ISO-8859-1");
-        int length = contentLength(head);
-        int body = isHead(first + answered++) ? 0 : Math.max(length, 0);
-        int next = headersEnd + HEADERS_END.length + body;
-        if (next > pending.length()) {
-          break;
-        }
-        at = next;
-        awaited--;
-        completed++;
-        if (length < 0 || !head.startsWith("HTTP/1.1 200 ")) {
-          failures++;
-          if (failures > PIPELINE && failures * 10 > completed) {
-            stop("errors: " + head.lines().findFirst().orElse("no status line"));
+    /** Time on the CPU of the compiler threads alive now, in nanoseconds. */
+    static long compilerThreadsNanos() throws IOException {
+      long nanos = 0;
+      try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
+        for (Path task : tasks) {
+          String name;
+          try {
+            name = Files.readString(task.resolve("comm"));
+          } catch (NoSuchFileException gone) {
+            continue; // the thread ended
+          }
+          if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+            String schedstat = Files.readString(task.resolve("schedstat"));
+            nanos += Long.parseLong(schedstat.substring(0, schedstat.indexOf(' ')));
           }
         }
       }
-      pending = at == pending.length() ? Buffer.buffer() : pending.getBuffer(at, pending.length());
-      if (awaited == 0) {
-        send();
-      }
-    }
-
-    void fail(String reason) {
-      completed += awaited;
-      failures += Math.max(awaited, 1);
-      awaited = 0;
-      stop(reason);
-      close();
-    }
-
-    void close() {
-      if (!closed) {
-        closed = true;
-        if (socket != null) {
-          socket.close();
-        }
-        lanes.remove(this);
-        if (lanes.isEmpty()) {
-          finish();
-        }
-      }
+      return nanos;
     }
   }
 
-  private Buffer request(long n) {
+  private byte[] request(long n) {
     return isHead(n) ? headRequests.get((int) (n % headRequests.size())) : getRequests.get((int) (n % getRequests.size()));
   }
 
@@ -279,108 +371,24 @@ public final class WarmUp {
     return (n & 15) == 15;
   }
 
-  private static int contentLength(String head) {
-    int at = head.toLowerCase(java.util.Locale.ROOT).indexOf("\r\ncontent-length:");
+  private static int contentLength(String headers) {
+    int at = headers.toLowerCase(java.util.Locale.ROOT).indexOf("\r\ncontent-length:");
     if (at < 0) {
       return -1;
     }
     int start = at + "\r\ncontent-length:".length();
-    int end = head.indexOf('\r', start);
+    int end = headers.indexOf('\r', start);
     try {
-      return Integer.parseInt(head.substring(start, end < 0 ? head.length() : end).trim());
+      return Integer.parseInt(headers.substring(start, end < 0 ? headers.length() : end).trim());
     } catch (NumberFormatException e) {
       return -1;
     }
   }
 
-  private static int indexOf(Buffer buffer, byte[] bytes, int from) {
-    outer:
-    for (int i = from; i <= buffer.length() - bytes.length; i++) {
-      for (int j = 0; j < bytes.length; j++) {
-        if (buffer.getByte(i + j) != bytes[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
-  }
-
-  private void sample() {
-    long now = System.nanoTime();
-    if (stopReason != null) {
-      // Answers still missing this long after the budget will not come: give up on them.
-      if (now - deadlineNanos - GRACE_NANOS >= 0) {
-        List.copyOf(lanes).forEach(Lane::close);
-      }
-      return;
-    }
-    long compile = compileMillis();
-    long compiling = compile - lastCompileMillis;
-    lastCompileMillis = compile;
-    quietWindows = compiling < SAMPLE_MILLIS * QUIET_FRACTION ? quietWindows + 1 : 0;
-    efficiencySamples.addLast(new long[] {completed, processCpuNanos()});
-    if (efficiencySamples.size() > 2 * WINDOW + 1) {
-      efficiencySamples.removeFirst();
-    }
-    if (jit != null && completed >= MIN_REQUESTS && quietWindows >= QUIET_WINDOWS && !improving()) {
-      stop("compiled");
-    } else if (now - deadlineNanos >= 0) {
-      stop("time budget");
-    }
-  }
-
-  private void stop(String reason) {
-    if (stopReason == null) {
-      stopReason = reason;
-    }
-  }
-
-  private void finish() {
-    if (client == null) {
-      return;
-    }
-    NetClient closing = client;
-    client = null;
-    vertx.cancelTimer(timer);
-    Result result = new Result(completed, failures, Duration.ofNanos(System.nanoTime() - startNanos), stopReason);
-    // Close the connections before readiness: the warm-up must not hold server connections while serving.
-    closing.close().onComplete(closed -> {
-      LOG.info(() -> String.format("warm-up: %d requests (%d failed) in %d ms, stopped: %s", result.requests(),
-          result.failures(), result.elapsed().toMillis(), result.stoppedBecause()));
-      done.complete(result);
-    });
-  }
-
-  /** Whether the last half second answered more requests per CPU-second than the one before (or unknown). */
-  private boolean improving() {
-    if (efficiencySamples.size() < 2 * WINDOW + 1) {
-      return true;
-    }
-    long[][] s = efficiencySamples.toArray(new long[0][]);
-    long[] oldest = s[0];
-    long[] middle = s[WINDOW];
-    long[] newest = s[2 * WINDOW];
-    if (newest[1] < 0 || newest[1] == middle[1] || middle[1] == oldest[1]) {
-      return newest[1] >= 0; // no CPU time figure: the JIT test alone decides
-    }
-    double before = (double) (middle[0] - oldest[0]) / (middle[1] - oldest[1]);
-    double now = (double) (newest[0] - middle[0]) / (newest[1] - middle[1]);
-    return now > before * STILL_IMPROVING;
-  }
-
-  private static long processCpuNanos() {
-    return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-        ? os.getProcessCpuTime() : -1;
-  }
-
-  private long compileMillis() {
-    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
-  }
-
-  private static List<Buffer> requests(String method) {
+  private static List<byte[]> requests(String method) {
     return paths().stream()
-        .map(path -> Buffer.buffer(method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: vertx-classifier-warm-up\r\n\r\n"))
+        .map(path -> (method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: vertx-classifier-warm-up\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1))
         .toList();
   }
 

@@ -62,7 +62,7 @@ class KustomizeRenderTest {
     HorizontalPodAutoscaler hpa = Manifests.one(objects, HorizontalPodAutoscaler.class);
     assertThat(hpa.getSpec().getMinReplicas()).as("two replicas at least").isEqualTo(2);
     assertThat(cpuLimit(objects)).isEqualTo("1");
-    assertThat(javaOptions(objects)).contains("-XX:+UseSerialGC");
+    assertThat(javaOptions(objects)).contains("-XX:+UseSerialGC", "-XX:CICompilerCount=2");
   }
 
   @Test
@@ -80,7 +80,7 @@ class KustomizeRenderTest {
     assertThat(route.getSpec().getHostnames()).isNotEmpty();
     assertThat(Manifests.one(objects, HorizontalPodAutoscaler.class).getSpec().getMinReplicas()).isGreaterThan(2);
     assertThat(cpuLimit(objects)).isEqualTo("2");
-    assertThat(javaOptions(objects)).contains("-XX:+UseParallelGC");
+    assertThat(javaOptions(objects)).contains("-XX:+UseParallelGC", "-XX:CICompilerCount=2");
     assertThat(ManifestChecks.container(Manifests.one(objects, Deployment.class)).getImage())
         .isNotEqualTo(ManifestChecks.container(Manifests.one(Manifests.render(kubectl(), "k8s/overlays/quickstart"),
             Deployment.class)).getImage());
