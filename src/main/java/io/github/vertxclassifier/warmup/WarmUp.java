@@ -112,10 +112,16 @@ public final class WarmUp {
     LOG.info(() -> String.format("warm-up: driving %s:%d for at most %d s before readiness", host, port,
         budget.toSeconds()));
     Thread driver = new Thread(() -> {
-      Result result = new WarmUp(host, port, budget, maxRequests, new Jit()).drive();
-      LOG.info(() -> String.format("warm-up: %d requests (%d failed) in %d ms, stopped: %s", result.requests(),
-          result.failures(), result.elapsed().toMillis(), result.stoppedBecause()));
-      context.runOnContext(v -> done.complete(result));
+      Result result;
+      try {
+        result = new WarmUp(host, port, budget, maxRequests, new Jit()).drive();
+      } catch (RuntimeException | Error e) { // readiness must come whatever the driver meets
+        result = new Result(0, 0, Duration.ZERO, "errors: " + e);
+      }
+      Result outcome = result;
+      LOG.info(() -> String.format("warm-up: %d requests (%d failed) in %d ms, stopped: %s", outcome.requests(),
+          outcome.failures(), outcome.elapsed().toMillis(), outcome.stoppedBecause()));
+      context.runOnContext(v -> done.complete(outcome));
     }, "warm-up");
     driver.setDaemon(true);
     driver.start();

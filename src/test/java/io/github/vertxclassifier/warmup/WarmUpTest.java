@@ -97,6 +97,14 @@ class WarmUpTest {
   }
 
   @Test
+  void aDriverThatThrowsStillCompletesTheWarmUp() throws Exception {
+    // Port 70000 makes the socket address throw, inside the driver's thread: readiness must still come.
+    WarmUp.Result result = run(70_000, Duration.ofSeconds(30), 0);
+    assertThat(result.stoppedBecause()).startsWith("errors: java.lang.IllegalArgumentException");
+    assertThat(result.requests()).isZero();
+  }
+
+  @Test
   void aZeroBudgetIsOff() throws Exception {
     assertThat(run(FreePorts.next(), Duration.ZERO, 0).stoppedBecause()).isEqualTo("off");
   }
