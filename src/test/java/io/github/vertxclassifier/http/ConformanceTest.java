@@ -5,14 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.vertxclassifier.support.ExpectedAnswer;
 import io.github.vertxclassifier.support.InProcessService;
 import io.github.vertxclassifier.support.RawHttp;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -36,7 +32,7 @@ class ConformanceTest {
   private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] (\\d{3}) ");
   private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^content-length: *(\\d+)");
   private static final Pattern ESCAPE = Pattern.compile("\\\\(?:x([0-9a-fA-F]{2})|(.))");
-  private static final int QUIET_MS = 1500;
+  private static final Duration QUIET = Duration.ofMillis(1500);
 
   private static InProcessService service;
 
@@ -122,37 +118,9 @@ class ConformanceTest {
     assertThat(exchange.body()).isEqualTo(ExpectedAnswer.body("/helloworld"));
   }
 
-  /** Writes everything at once, then reads until the server closes or stays silent for QUIET_MS. */
+  /** Writes everything at once, then reads until the server closes or stays silent for QUIET. */
   static RawHttp.Exchange send(int port, byte[] request) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-      socket.setSoTimeout(QUIET_MS);
-      try {
-        socket.getOutputStream().write(request);
-        socket.getOutputStream().flush();
-      } catch (IOException closedEarly) {
-        // the server may close on a bad prefix before everything is written
-      }
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      byte[] buffer = new byte[8192];
-      InputStream in = socket.getInputStream();
-      while (true) {
-        int read;
-        try {
-          read = in.read(buffer);
-        } catch (SocketTimeoutException quiet) {
-          return new RawHttp.Exchange(out.toByteArray(), false);
-        } catch (IOException reset) {
-          return new RawHttp.Exchange(out.toByteArray(), true);
-        }
-        if (read < 0) {
-          return new RawHttp.Exchange(out.toByteArray(), true);
-        }
-        out.write(buffer, 0, read);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return RawHttp.sendRaw(port, request, QUIET, false);
   }
 
   /**

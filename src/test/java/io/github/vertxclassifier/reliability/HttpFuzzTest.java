@@ -10,13 +10,8 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.vertxclassifier.support.ExpectedAnswer;
 import io.github.vertxclassifier.support.InProcessService;
 import io.github.vertxclassifier.support.RawHttp;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.logging.Handler;
@@ -146,38 +141,15 @@ class HttpFuzzTest {
   }
 
   /** Writes the input, ends the stream, reads until the server closes (it must) or stays silent too long. */
-  private static String send(int port, byte[] request) throws IOException {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-      socket.setSoTimeout(QUIET_MS);
-      try {
-        socket.getOutputStream().write(request);
-        socket.getOutputStream().flush();
-        socket.shutdownOutput();
-      } catch (IOException closedWhileWriting) {
-        // the server may close on a bad prefix before we wrote everything: allowed
-      }
-      ByteArrayOutputStream answer = new ByteArrayOutputStream();
-      InputStream in = socket.getInputStream();
-      byte[] buffer = new byte[8192];
-      while (true) {
-        int read;
-        try {
-          read = in.read(buffer);
-        } catch (SocketTimeoutException silent) {
-          throw new AssertionError("the server neither answered nor closed within " + QUIET_MS + " ms of end of "
-              + "stream after " + printable(request) + "; got " + printable(answer.toByteArray()));
-        } catch (IOException reset) {
-          break; // a reset is a closed connection
-        }
-        if (read < 0) {
-          break;
-        }
-        answer.write(buffer, 0, read);
-      }
-      return answer.toString(StandardCharsets.ISO_8859_1);
+  private static String send(int port, byte[] request) {
+    RawHttp.Exchange answer = RawHttp.sendRaw(port, request, Duration.ofMillis(QUIET_MS), true);
+    if (!answer.closedByServer()) {
+      throw new AssertionError("the server neither answered nor closed within " + QUIET_MS + " ms of end of "
+          + "stream after " + printable(request) + "; got " + printable(answer.bytes()));
     }
+    return answer.text();
   }
+
 
   static void checkAnswer(byte[] request, String answer) {
     if (answer.isEmpty()) {

@@ -57,9 +57,7 @@ public final class RawHttp {
    * {@code quiet}.
    */
   public static Exchange exchange(int port, byte[] request, Duration quiet) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-      socket.setSoTimeout((int) quiet.toMillis());
+    try (Socket socket = connect(port, quiet)) {
       socket.getOutputStream().write(request);
       socket.getOutputStream().flush();
       return readUntil(socket.getInputStream(), sofar -> false);
@@ -74,14 +72,46 @@ public final class RawHttp {
    * request loads classes: on a busy shared machine that took more than half a second).
    */
   public static Exchange exchange(int port, byte[] request) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-      socket.setSoTimeout(2_000);
+    try (Socket socket = connect(port, Duration.ofSeconds(2))) {
       socket.getOutputStream().write(request);
       socket.getOutputStream().flush();
       return readUntil(socket.getInputStream(), RawHttp::isOneWholeResponse);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * For malformed input (the conformance corpus, the fuzzer): writes {@code request} whole, where a server that
+   * closes on a bad prefix before everything is written is an answer too (what it sent is read), ends the output
+   * stream if {@code endStream}, then reads until the server closes or stays silent for {@code quiet}.
+   */
+  public static Exchange sendRaw(int port, byte[] request, Duration quiet, boolean endStream) {
+    try (Socket socket = connect(port, quiet)) {
+      try {
+        socket.getOutputStream().write(request);
+        socket.getOutputStream().flush();
+        if (endStream) {
+          socket.shutdownOutput();
+        }
+      } catch (IOException closedEarly) {
+        // the server closed before everything was written: read what it answered
+      }
+      return readUntil(socket.getInputStream(), sofar -> false);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Socket connect(int port, Duration readTimeout) throws IOException {
+    Socket socket = new Socket();
+    try {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      socket.setSoTimeout((int) readTimeout.toMillis());
+      return socket;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
     }
   }
 
