@@ -226,10 +226,11 @@ public final class WarmUp {
       long[] now = {requests, System.nanoTime(), jit.compilerNanos()};
       long[] previous = checks.peekLast();
       checks.addLast(now);
-      while (checks.size() > 2 && checks.stream().skip(1).findFirst().orElseThrow()[0] <= requests - QUIET_REQUESTS) {
-        checks.removeFirst();
+      long[] oldest = checks.pollFirst();
+      while (checks.size() > 1 && checks.peekFirst()[0] <= requests - QUIET_REQUESTS) { // never past "now"
+        oldest = checks.pollFirst();
       }
-      long[] oldest = checks.peekFirst();
+      checks.addFirst(oldest);
       if (requests >= MIN_REQUESTS && requests - oldest[0] >= QUIET_REQUESTS && share(oldest, now) < BUSY_SHARE) {
         return "compiled";
       }
