@@ -57,9 +57,12 @@ public final class WarmUp {
   /** Connections, each with one request in flight: one round writes a request on each, then reads the answers. */
   static final int CONNECTIONS = 16;
   /** Requests before an idle JIT can mean "done". */
-  static final long MIN_REQUESTS = 8_000;
-  /** Requests the JIT must stay idle for (two notifications of a method compiled with counters, 2^11 each). */
-  static final long QUIET_REQUESTS = 4_096;
+  static final long MIN_REQUESTS = 4_000;
+  /**
+   * Requests the JIT must stay idle for: a method compiled with counters only (C1, tier 2) reports to the JIT
+   * every 2^7 calls with config/jvm.options, so this is 16 chances for a waiting method to be promoted to C2.
+   */
+  static final long QUIET_REQUESTS = 2_048;
   /**
    * Share of the time the compiler threads may use and still count as idle: late single compilations (an OSR
    * of a loop, the driver's own code, a connection set-up method) come and go for seconds and must not hold the
@@ -72,6 +75,8 @@ public final class WarmUp {
   /** While the compiler threads are busy, the driver pauses this many times as long as it has just driven. */
   static final long PAUSE_RATIO = 2;
   private static final long MAX_PAUSE_NANOS = Duration.ofMillis(50).toNanos();
+  private static final byte[] STATUS_200 = "HTTP/1.1 200 ".getBytes(StandardCharsets.ISO_8859_1);
+  private static final byte[] CONTENT_LENGTH = "\r\ncontent-length:".getBytes(StandardCharsets.ISO_8859_1);
 
   /** What the warm-up did; {@code stoppedBecause} is "compiled", "time budget", "request budget" or an error. */
   public record Result(long requests, long failures, Duration elapsed, String stoppedBecause) {
@@ -268,21 +273,33 @@ public final class WarmUp {
       out.write(request);
     }
 
-    /** Reads one answer; returns its status line if it is not a 200 with a Content-Length, else null. */
+    /**
+     * Reads one answer; returns null for a 200 with a Content-Length, else its status line. Parsed on the bytes,
+     * allocating nothing on success: the driver shares the server's one CPU, and its own code is compiled by the
+     * same JIT, so it is kept small and cheap.
+     */
     String receive(boolean head) throws IOException {
       int headersEnd;
       while ((headersEnd = indexOfHeadersEnd()) < 0) {
         fill();
       }
-      String headers = new String(buffer, start, headersEnd - start, StandardCharsets.ISO_8859_1);
-      int length = contentLength(headers);
+      int length = contentLength(buffer, start, headersEnd);
+      boolean ok = length >= 0 && startsWith(buffer, start, headersEnd, STATUS_200);
+      String failure = ok ? null : statusLine(headersEnd);
       int next = headersEnd + 4 + (head ? 0 : Math.max(length, 0));
       while (end < next) {
         fill();
       }
       start = next;
-      String status = headers.lines().findFirst().orElse("no status line");
-      return length < 0 || !status.startsWith("HTTP/1.1 200 ") ? status : null;
+      return failure;
+    }
+
+    private String statusLine(int headersEnd) {
+      int lineEnd = start;
+      while (lineEnd < headersEnd && buffer[lineEnd] != '\r') {
+        lineEnd++;
+      }
+      return lineEnd == start ? "no status line" : new String(buffer, start, lineEnd - start, StandardCharsets.ISO_8859_1);
     }
 
     private int indexOfHeadersEnd() {
@@ -329,8 +346,12 @@ public final class WarmUp {
    */
   static final class Jit {
     private static final Path TASKS = Path.of("/proc/self/task");
+    /** Checks between two listings of the threads (HotSpot may start or stop a compiler thread). */
+    private static final int CHECKS_PER_LISTING = 16;
     private final CompilationMXBean compilation = ManagementFactory.getCompilationMXBean();
     private boolean procAvailable = Files.isDirectory(TASKS);
+    private List<Path> compilerSchedstats = List.of();
+    private int checks;
 
     /**
      * The compiler threads' CPU time so far, in nanoseconds; where /proc is unavailable, the JIT's total
@@ -339,7 +360,15 @@ public final class WarmUp {
     long compilerNanos() {
       if (procAvailable) {
         try {
-          return compilerThreadsNanos();
+          if (checks++ % CHECKS_PER_LISTING == 0) {
+            compilerSchedstats = compilerThreads();
+          }
+          try {
+            return nanos(compilerSchedstats);
+          } catch (NoSuchFileException threadEnded) {
+            compilerSchedstats = compilerThreads();
+            return nanos(compilerSchedstats);
+          }
         } catch (IOException | RuntimeException e) {
           procAvailable = false;
         }
@@ -350,7 +379,12 @@ public final class WarmUp {
 
     /** Time on the CPU of the compiler threads alive now, in nanoseconds. */
     static long compilerThreadsNanos() throws IOException {
-      long nanos = 0;
+      return nanos(compilerThreads());
+    }
+
+    /** The {@code schedstat} files of this JVM's C1 and C2 compiler threads. */
+    private static List<Path> compilerThreads() throws IOException {
+      List<Path> schedstats = new ArrayList<>();
       try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
         for (Path task : tasks) {
           String name;
@@ -360,10 +394,18 @@ public final class WarmUp {
             continue; // the thread ended
           }
           if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-            String schedstat = Files.readString(task.resolve("schedstat"));
-            nanos += Long.parseLong(schedstat.substring(0, schedstat.indexOf(' ')));
+            schedstats.add(task.resolve("schedstat"));
           }
         }
+      }
+      return schedstats;
+    }
+
+    private static long nanos(List<Path> schedstats) throws IOException {
+      long nanos = 0;
+      for (Path schedstat : schedstats) {
+        String line = Files.readString(schedstat);
+        nanos += Long.parseLong(line.substring(0, line.indexOf(' ')));
       }
       return nanos;
     }
@@ -378,18 +420,50 @@ public final class WarmUp {
     return (n & 15) == 15;
   }
 
-  private static int contentLength(String headers) {
-    int at = headers.toLowerCase(java.util.Locale.ROOT).indexOf("\r\ncontent-length:");
-    if (at < 0) {
-      return -1;
+  /** The Content-Length of the head in {@code bytes[from, to)} (header names in any case), or -1. */
+  static int contentLength(byte[] bytes, int from, int to) {
+    for (int at = from; at + CONTENT_LENGTH.length <= to; at++) {
+      if (startsWithIgnoringCase(bytes, at, to, CONTENT_LENGTH)) {
+        int i = at + CONTENT_LENGTH.length;
+        while (i < to && (bytes[i] == ' ' || bytes[i] == '\t')) {
+          i++;
+        }
+        long value = 0;
+        int digits = 0;
+        for (; i < to && bytes[i] >= '0' && bytes[i] <= '9' && digits < 10; i++, digits++) {
+          value = value * 10 + bytes[i] - '0';
+        }
+        boolean endsThere = i == to || bytes[i] == '\r' || bytes[i] == ' ' || bytes[i] == '\t';
+        return digits > 0 && endsThere && value <= Integer.MAX_VALUE ? (int) value : -1;
+      }
     }
-    int start = at + "\r\ncontent-length:".length();
-    int end = headers.indexOf('\r', start);
-    try {
-      return Integer.parseInt(headers.substring(start, end < 0 ? headers.length() : end).trim());
-    } catch (NumberFormatException e) {
-      return -1;
+    return -1;
+  }
+
+  private static boolean startsWith(byte[] bytes, int at, int to, byte[] prefix) {
+    if (to - at < prefix.length) {
+      return false;
     }
+    for (int i = 0; i < prefix.length; i++) {
+      if (bytes[at + i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code lowerCasePrefix} in lower case; ASCII letters of {@code bytes} compare in either case. */
+  private static boolean startsWithIgnoringCase(byte[] bytes, int at, int to, byte[] lowerCasePrefix) {
+    if (to - at < lowerCasePrefix.length) {
+      return false;
+    }
+    for (int i = 0; i < lowerCasePrefix.length; i++) {
+      int b = bytes[at + i];
+      if ((b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b) != lowerCasePrefix[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static List<byte[]> requests(String method) {

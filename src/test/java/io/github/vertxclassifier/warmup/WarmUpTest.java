@@ -121,6 +121,25 @@ class WarmUpTest {
   }
 
   @Test
+  void readsTheContentLengthFromTheAnswersBytesInAnyCase() {
+    assertThat(length("HTTP/1.1 200 OK\r\nContent-Length: 42\r\nContent-Type: text/plain")).isEqualTo(42);
+    assertThat(length("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nCONTENT-LENGTH:7")).isEqualTo(7);
+    assertThat(length("HTTP/1.1 200 OK\r\nContent-Length:\t0 ")).isZero();
+    // Absent, empty, not a number, or beyond an int: the answer is reported as a failure.
+    assertThat(length("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked")).isEqualTo(-1);
+    assertThat(length("HTTP/1.1 200 OK\r\nContent-Length: \r\nX: 1")).isEqualTo(-1);
+    assertThat(length("HTTP/1.1 200 OK\r\nContent-Length: 12a")).isEqualTo(-1);
+    assertThat(length("HTTP/1.1 200 OK\r\nContent-Length: 99999999999")).isEqualTo(-1);
+    // A header whose name only ends in content-length is another header.
+    assertThat(length("HTTP/1.1 200 OK\r\nX-Content-Length: 5")).isEqualTo(-1);
+  }
+
+  private static int length(String head) {
+    byte[] bytes = ("xx" + head + "\r\n\r\nbody").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    return WarmUp.contentLength(bytes, 2, 2 + head.length());
+  }
+
+  @Test
   void pathsCoverTheBenchmarkSizesAndAreValidTargets() {
     List<String> paths = WarmUp.paths();
     assertThat(paths).contains("/", "/helloworld", "/" + "helloworld".repeat(10), "/" + "helloworld".repeat(100));
