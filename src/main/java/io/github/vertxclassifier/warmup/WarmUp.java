@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -284,7 +285,8 @@ public final class WarmUp {
         fill();
       }
       int length = contentLength(buffer, start, headersEnd);
-      boolean ok = length >= 0 && startsWith(buffer, start, headersEnd, STATUS_200);
+      boolean ok = length >= 0 && headersEnd - start >= STATUS_200.length
+          && Arrays.equals(buffer, start, start + STATUS_200.length, STATUS_200, 0, STATUS_200.length);
       String failure = ok ? null : statusLine(headersEnd);
       int next = headersEnd + 4 + (head ? 0 : Math.max(length, 0));
       while (end < next) {
@@ -438,18 +440,6 @@ public final class WarmUp {
       }
     }
     return -1;
-  }
-
-  private static boolean startsWith(byte[] bytes, int at, int to, byte[] prefix) {
-    if (to - at < prefix.length) {
-      return false;
-    }
-    for (int i = 0; i < prefix.length; i++) {
-      if (bytes[at + i] != prefix[i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** {@code lowerCasePrefix} in lower case; ASCII letters of {@code bytes} compare in either case. */
