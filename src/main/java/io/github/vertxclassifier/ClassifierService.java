@@ -61,8 +61,9 @@ public final class ClassifierService {
             new DeploymentOptions().setInstances(config.instances())))
         .compose(id -> {
           classifierDeployment = id;
-          return WarmUp.run(vertx, WarmUp.loopbackFor(config.httpHost()), config.httpPort(),
-              Duration.ofSeconds(config.warmupSeconds()), 0);
+          WarmUp.Target target = new WarmUp.Target(WarmUp.loopbackFor(config.httpHost()), config.httpPort(),
+              WarmUp.loopbackFor(config.managementHost()), config.managementPort());
+          return WarmUp.run(vertx, target, Duration.ofSeconds(config.warmupSeconds()), 0);
         })
         .map(warmUp -> {
           if (warmUp.requests() > 0) {

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 
 /**
  * Warm before ready: drives the service's own public port over loopback (real HTTP/1.1 on keep-alive
@@ -32,7 +33,7 @@ import java.util.logging.Logger;
  * completes. The caller turns readiness on when the returned future completes; it never fails, so a warm-up
  * problem can delay readiness by at most the time budget, never prevent it.
  *
- * <p>Four choices, each measured on one CPU (docs/bench/coldstart):
+ * <p>Five choices, each measured on one CPU (docs/bench/coldstart):
  * <ul>
  *   <li><b>Plain JDK sockets on a thread of its own</b>, not Vert.x's clients: a Vert.x client in the same JVM
  *       runs through the same Netty and Vert.x classes as the server (contexts, handlers, buffers), so their type
@@ -49,6 +50,9 @@ import java.util.logging.Logger;
  *   <li><b>Connections come and go</b>: one of the {@link #CONNECTIONS} is replaced every
  *       {@code ROUNDS_PER_CHECK} rounds, so accepting and closing a connection is compiled code too when
  *       clients connect after readiness.</li>
+ *   <li><b>What a pod gets, not only what a benchmark sends</b>: half the requests carry the headers an ingress
+ *       proxy forwards, and a kubelet's probes go to the management port now and then. Code that sees a new
+ *       header or message type for the first time after C2 compiled it is deoptimized and compiled again.</li>
  * </ul>
  */
 public final class WarmUp {
@@ -76,15 +80,45 @@ public final class WarmUp {
   /** While the compiler threads are busy, the driver pauses this many times as long as it has just driven. */
   static final long PAUSE_RATIO = 2;
   private static final long MAX_PAUSE_NANOS = Duration.ofMillis(50).toNanos();
+  /**
+   * The public port's request headers: as a load generator sends them, and as an ingress proxy forwards a
+   * client's (the client's Accept and Accept-Encoding, the proxy's X-Forwarded-* and request id). A header the
+   * warm-up never sent deoptimizes the header parsing's compiled code at the first client that sends it
+   * (measured on a warm server: about 2 s of recompiling). Every other path gets the second set.
+   */
+  private static final List<String> PUBLIC_HEADERS = List.of(
+      "Host: localhost\r\nUser-Agent: vertx-classifier-warm-up\r\n",
+      "Host: classifier.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nAccept: */*\r\n"
+          + "Accept-Encoding: gzip, deflate, br\r\nX-Request-ID: 4f2c9a1e8b7d4c3a9e6f0b1d2c3a4b5c\r\n"
+          + "X-Real-IP: 203.0.113.7\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Host: classifier.example.com\r\n"
+          + "X-Forwarded-Port: 443\r\nX-Forwarded-Proto: https\r\nX-Scheme: https\r\n");
+  /**
+   * The management port's requests, in turn: a kubelet's readiness and liveness probes, each on a new connection
+   * closed after the answer. No Prometheus scrape: on one CPU its rendering made readiness 0.15-0.2 s later, and
+   * a scrape after readiness deoptimizes one method of the request path, not a chain of them.
+   */
+  private static final List<byte[]> MANAGEMENT_REQUESTS = Stream.of("/health/ready", "/health/live")
+      .map(path -> ("GET " + path + " HTTP/1.1\r\nHost: 10.0.0.7:9090\r\nUser-Agent: kube-probe/1.33\r\n"
+          + "Accept: */*\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1))
+      .toList();
+  /**
+   * Checks (of {@code ROUNDS_PER_CHECK} rounds) per management request: a probe every 512 requests, about ten in
+   * a warm-up. At every check (40) readiness came 0.2 s later for the same first second.
+   */
+  private static final int CHECKS_PER_MANAGEMENT_REQUEST = 4;
   private static final byte[] STATUS_200 = "HTTP/1.1 200 ".getBytes(StandardCharsets.ISO_8859_1);
   private static final byte[] CONTENT_LENGTH = "\r\ncontent-length:".getBytes(StandardCharsets.ISO_8859_1);
 
-  /** What the warm-up did; {@code stoppedBecause} is "compiled", "time budget", "request budget" or an error. */
-  public record Result(long requests, long failures, Duration elapsed, String stoppedBecause) {
+  /**
+   * What the warm-up did: {@code requests} (and {@code failures}) on the public port, {@code managementRequests}
+   * answered by the management port; {@code stoppedBecause} is "compiled", "time budget", "request budget" or an
+   * error.
+   */
+  public record Result(long requests, long failures, long managementRequests, Duration elapsed,
+      String stoppedBecause) {
   }
 
-  private final String host;
-  private final int port;
+  private final Target target;
   private final long startNanos = System.nanoTime();
   private final long deadlineNanos;
   private final long maxRequests;
@@ -93,40 +127,48 @@ public final class WarmUp {
   private final Jit jit;
   private long requests;
   private long failures;
+  private long managementRequests;
 
   /** {@code jit}: paced by and done with this JVM's JIT (the server's own), or null: until a budget ends. */
-  private WarmUp(String host, int port, Duration budget, long maxRequests, Jit jit) {
+  private WarmUp(Target target, Duration budget, long maxRequests, Jit jit) {
     this.jit = jit;
-    this.host = host;
-    this.port = port;
+    this.target = target;
     this.deadlineNanos = startNanos + budget.toNanos();
     this.maxRequests = maxRequests <= 0 ? Long.MAX_VALUE : maxRequests;
   }
 
   /**
-   * Warms the server listening on {@code host:port} (a loopback address: see {@link #loopbackFor}) for at most
-   * {@code budget} and {@code maxRequests} requests (0 = no request limit). A zero budget completes at once. The
-   * driver runs on a thread of its own; the future completes on the caller's Vert.x context.
+   * Where the warm-up drives, as seen from this host (see {@link #loopbackFor}): the public port, and the
+   * management port ({@code managementPort} 0: none).
    */
-  public static Future<Result> run(Vertx vertx, String host, int port, Duration budget, long maxRequests) {
+  public record Target(String host, int port, String managementHost, int managementPort) {
+  }
+
+  /**
+   * Warms the server at {@code target} for at most {@code budget} and {@code maxRequests} public requests (0 = no
+   * request limit). A zero budget completes at once. The driver runs on a thread of its own; the future completes
+   * on the caller's Vert.x context.
+   */
+  public static Future<Result> run(Vertx vertx, Target target, Duration budget, long maxRequests) {
     if (budget.isZero() || budget.isNegative()) {
-      return Future.succeededFuture(new Result(0, 0, Duration.ZERO, "off"));
+      return Future.succeededFuture(new Result(0, 0, 0, Duration.ZERO, "off"));
     }
     Context context = vertx.getOrCreateContext();
     Promise<Result> done = Promise.promise();
     // Logged when it starts too: a readiness that comes seconds after the port opened is explained in the log.
-    LOG.info(() -> String.format("warm-up: driving %s:%d for at most %d s before readiness", host, port,
-        budget.toSeconds()));
+    LOG.info(() -> String.format("warm-up: driving %s:%d for at most %d s before readiness", target.host(),
+        target.port(), budget.toSeconds()));
     Thread driver = new Thread(() -> {
       Result result;
       try {
-        result = new WarmUp(host, port, budget, maxRequests, new Jit()).drive();
+        result = new WarmUp(target, budget, maxRequests, new Jit()).drive();
       } catch (RuntimeException | Error e) { // readiness must come whatever the driver meets
-        result = new Result(0, 0, Duration.ZERO, "errors: " + e);
+        result = new Result(0, 0, 0, Duration.ZERO, "errors: " + e);
       }
       Result outcome = result;
-      LOG.info(() -> String.format("warm-up: %d requests (%d failed) in %d ms, stopped: %s", outcome.requests(),
-          outcome.failures(), outcome.elapsed().toMillis(), outcome.stoppedBecause()));
+      LOG.info(() -> String.format("warm-up: %d requests (%d failed) and %d to the management port in %d ms, "
+          + "stopped: %s", outcome.requests(), outcome.failures(), outcome.managementRequests(),
+          outcome.elapsed().toMillis(), outcome.stoppedBecause()));
       context.runOnContext(v -> done.complete(outcome));
     }, "warm-up");
     driver.setDaemon(true);
@@ -136,23 +178,21 @@ public final class WarmUp {
 
   /**
    * Standalone driver for an image build's AOT training run (k8s/Dockerfile): {@code java -cp vertx-classifier.jar
-   * io.github.vertxclassifier.warmup.WarmUp HOST PORT SECONDS [MAX_REQUESTS]} waits up to a minute for the server
-   * to answer, drives it for SECONDS without pauses (this JVM's JIT is not the server's: the budget or the request
-   * limit ends it), prints the result and exits 0, or 1 if the server never answered.
+   * io.github.vertxclassifier.warmup.WarmUp HOST PORT MANAGEMENT_PORT SECONDS} waits up to a minute for the server
+   * to answer, drives it for SECONDS without pauses (this JVM's JIT is not the server's: the budget ends it),
+   * prints the result and exits 0, or 1 if the server never answered.
    */
   public static void main(String[] args) throws InterruptedException {
-    if (args.length < 3) {
-      System.err.println("usage: WarmUp HOST PORT SECONDS [MAX_REQUESTS]");
+    if (args.length != 4) {
+      System.err.println("usage: WarmUp HOST PORT MANAGEMENT_PORT SECONDS");
       System.exit(2);
     }
-    String host = args[0];
-    int port = Integer.parseInt(args[1]);
-    Duration budget = Duration.ofSeconds(Long.parseLong(args[2]));
-    long maxRequests = args.length > 3 ? Long.parseLong(args[3]) : 0;
+    Target target = new Target(args[0], Integer.parseInt(args[1]), args[0], Integer.parseInt(args[2]));
+    Duration budget = Duration.ofSeconds(Long.parseLong(args[3]));
     long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
     Result result = null;
     while (System.nanoTime() < deadline) {
-      result = new WarmUp(host, port, budget, maxRequests, null).drive();
+      result = new WarmUp(target, budget, 0, null).drive();
       if (result.requests() > result.failures()) {
         break;
       }
@@ -176,7 +216,7 @@ public final class WarmUp {
     String stoppedBecause;
     try {
       for (int i = 0; i < CONNECTIONS; i++) {
-        connections.add(new Connection(host, port));
+        connections.add(new Connection(target.host(), target.port()));
       }
       stoppedBecause = rounds(connections);
     } catch (IOException e) {
@@ -188,7 +228,8 @@ public final class WarmUp {
       // Closed before readiness: the warm-up must not hold server connections while serving.
       connections.forEach(Connection::close);
     }
-    return new Result(requests, failures, Duration.ofNanos(System.nanoTime() - startNanos), stoppedBecause);
+    return new Result(requests, failures, managementRequests, Duration.ofNanos(System.nanoTime() - startNanos),
+        stoppedBecause);
   }
 
   private String rounds(List<Connection> connections) throws IOException, InterruptedException {
@@ -223,9 +264,11 @@ public final class WarmUp {
       }
       // One connection is replaced at each check, so connection set-up and close run warm too (real clients
       // connect: a proxy's pool grows with load, a kubelet probe opens a connection each time).
-      int replaced = (int) (round / ROUNDS_PER_CHECK % connections.size());
+      long check = round / ROUNDS_PER_CHECK;
+      int replaced = (int) (check % connections.size());
       connections.get(replaced).close();
-      connections.set(replaced, new Connection(host, port));
+      connections.set(replaced, new Connection(target.host(), target.port()));
+      askManagement(check);
       if (jit == null) {
         continue;
       }
@@ -248,13 +291,37 @@ public final class WarmUp {
     }
   }
 
+  /**
+   * Now and then a request to the management port, as a pod's kubelet sends them: their answers run through the
+   * same Netty and Vert.x code as the public ones, with other message types and branches. Left out of the warm-up
+   * (and so of the AOT cache's training), the first probes deoptimized the request path's compiled code: about
+   * 15 methods recompiled one after the other, during the warm-up (ready up to 0.4 s later on one CPU) or after
+   * readiness under traffic. Any answer will do (readiness is 503 until the warm-up ends); a failure is not the
+   * public path's and does not count.
+   */
+  private void askManagement(long check) {
+    if (target.managementPort() <= 0 || check % CHECKS_PER_MANAGEMENT_REQUEST != 0) {
+      return;
+    }
+    long turn = check / CHECKS_PER_MANAGEMENT_REQUEST;
+    byte[] request = MANAGEMENT_REQUESTS.get((int) (turn % MANAGEMENT_REQUESTS.size()));
+    try (Connection connection = new Connection(target.managementHost(), target.managementPort())) {
+      connection.send(request);
+      if (connection.readToEnd()) {
+        managementRequests++;
+      }
+    } catch (IOException e) {
+      // the management port is not the warm-up's subject
+    }
+  }
+
   /** The compiler threads' share of the time between two checks. */
   private static double share(long[] from, long[] to) {
     return to[1] == from[1] ? 0 : (double) (to[2] - from[2]) / (to[1] - from[1]);
   }
 
   /** One keep-alive connection with a blocking socket. */
-  private static final class Connection {
+  private static final class Connection implements AutoCloseable {
     private final Socket socket = new Socket();
     private final OutputStream out;
     private final InputStream in;
@@ -329,7 +396,17 @@ public final class WarmUp {
       end += read;
     }
 
-    void close() {
+    /** Reads until the server closes the connection; whether it answered at all. */
+    boolean readToEnd() throws IOException {
+      boolean answered = false;
+      while (in.read(buffer) >= 0) {
+        answered = true;
+      }
+      return answered;
+    }
+
+    @Override
+    public void close() {
       try {
         socket.close();
       } catch (IOException ignored) {
@@ -457,10 +534,13 @@ public final class WarmUp {
   }
 
   private static List<byte[]> requests(String method) {
-    return paths().stream()
-        .map(path -> (method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nUser-Agent: vertx-classifier-warm-up\r\n\r\n")
-            .getBytes(StandardCharsets.ISO_8859_1))
-        .toList();
+    List<String> paths = paths();
+    List<byte[]> requests = new ArrayList<>();
+    for (int i = 0; i < paths.size(); i++) {
+      String head = method + " " + paths.get(i) + " HTTP/1.1\r\n" + PUBLIC_HEADERS.get(i % PUBLIC_HEADERS.size()) + "\r\n";
+      requests.add(head.getBytes(StandardCharsets.ISO_8859_1));
+    }
+    return List.copyOf(requests);
   }
 
   /**

@@ -38,8 +38,9 @@ class WarmUpTest {
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  private static WarmUp.Result run(int port, Duration budget, long maxRequests) throws Exception {
-    return WarmUp.run(vertx, "127.0.0.1", port, budget, maxRequests)
+  /** Warms the public port {@code port}, and the management port {@code managementPort} unless it is 0. */
+  private static WarmUp.Result run(int port, int managementPort, Duration budget, long maxRequests) throws Exception {
+    return WarmUp.run(vertx, new WarmUp.Target("127.0.0.1", port, "127.0.0.1", managementPort), budget, maxRequests)
         .toCompletionStage().toCompletableFuture().get(budget.toSeconds() + 10, TimeUnit.SECONDS);
   }
 
@@ -47,7 +48,9 @@ class WarmUpTest {
   void drivesTheRealRequestPathUntilCompiledOrTheBudgetEnds() throws Exception {
     try (InProcessService service = InProcessService.start()) {
       double before = classifiedRequests(service.managementPort());
-      WarmUp.Result result = run(service.httpPort(), Duration.ofSeconds(20), 0);
+      double managementBefore = managementRequests(service.managementPort());
+      WarmUp.Result result = run(service.httpPort(), service.managementPort(), Duration.ofSeconds(20), 0);
+      double managementAfter = managementRequests(service.managementPort());
 
       assertThat(result.failures()).isZero();
       assertThat(result.stoppedBecause()).isIn("compiled", "time budget");
@@ -56,13 +59,17 @@ class WarmUpTest {
       // Every answered request went through the server's classifier (HEADs too): it is the real path. This
       // service runs without the start-up gate, so its meters count the warm-up like any client.
       assertThat(classifiedRequests(service.managementPort()) - before).isEqualTo(result.requests());
+      // The kubelet's probes and Prometheus' scrapes went to the management port, and were answered there (the
+      // scrape that read managementBefore counts too).
+      assertThat(result.managementRequests()).isPositive();
+      assertThat(managementAfter - managementBefore).isEqualTo(result.managementRequests() + 1);
     }
   }
 
   @Test
   void stopsAtTheRequestBudget() throws Exception {
     try (InProcessService service = InProcessService.start()) {
-      WarmUp.Result result = run(service.httpPort(), Duration.ofSeconds(20), 500);
+      WarmUp.Result result = run(service.httpPort(), 0, Duration.ofSeconds(20), 500);
       assertThat(result.requests()).isEqualTo(500);
       assertThat(result.failures()).isZero();
       assertThat(result.stoppedBecause()).isEqualTo("request budget");
@@ -79,7 +86,7 @@ class WarmUpTest {
         })
         .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     try {
-      WarmUp.Result result = run(failing.actualPort(), Duration.ofSeconds(30), 0);
+      WarmUp.Result result = run(failing.actualPort(), 0, Duration.ofSeconds(30), 0);
       assertThat(result.stoppedBecause()).startsWith("errors: HTTP/1.1 500");
       assertThat(result.failures()).isEqualTo(result.requests()).isPositive();
       assertThat(answered.get()).isEqualTo((int) result.requests());
@@ -91,7 +98,7 @@ class WarmUpTest {
 
   @Test
   void nothingListeningCompletesQuickly() throws Exception {
-    WarmUp.Result result = run(FreePorts.next(), Duration.ofSeconds(30), 0);
+    WarmUp.Result result = run(FreePorts.next(), 0, Duration.ofSeconds(30), 0);
     assertThat(result.stoppedBecause()).startsWith("errors: ");
     assertThat(result.elapsed()).isLessThan(Duration.ofSeconds(5));
   }
@@ -99,14 +106,14 @@ class WarmUpTest {
   @Test
   void aDriverThatThrowsStillCompletesTheWarmUp() throws Exception {
     // Port 70000 makes the socket address throw, inside the driver's thread: readiness must still come.
-    WarmUp.Result result = run(70_000, Duration.ofSeconds(30), 0);
+    WarmUp.Result result = run(70_000, 0, Duration.ofSeconds(30), 0);
     assertThat(result.stoppedBecause()).startsWith("errors: java.lang.IllegalArgumentException");
     assertThat(result.requests()).isZero();
   }
 
   @Test
   void aZeroBudgetIsOff() throws Exception {
-    assertThat(run(FreePorts.next(), Duration.ZERO, 0).stoppedBecause()).isEqualTo("off");
+    assertThat(run(FreePorts.next(), 0, Duration.ZERO, 0).stoppedBecause()).isEqualTo("off");
   }
 
   @Test
@@ -158,6 +165,8 @@ class WarmUpTest {
     try (InProcessService service = InProcessService.start(new JsonObject().put("WARMUP_SECONDS", 2))) {
       // start() returned: the service is ready, so the warm-up has run; none of it may show as traffic.
       assertThat(service.service().lifecycle().isServing()).isTrue();
+      // Nor its probes and scrapes of the management port (this first scrape does not count itself).
+      assertThat(managementRequests(service.managementPort())).isZero();
       // The warm-up's meters are replaced by new ones at zero, registered before readiness: the series are there
       // (so Prometheus' increase() counts the first real request) and read 0.
       String scrape = scrape(service.managementPort());
@@ -182,11 +191,18 @@ class WarmUpTest {
   }
 
   private static double classifiedRequests(int managementPort) throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    return response.body().lines()
-        .filter(line -> line.startsWith("classifier_requests_total"))
+    return sum(scrape(managementPort), "classifier_requests_total", "");
+  }
+
+  /** Requests the management port answered, by its own meters. */
+  private static double managementRequests(int managementPort) throws Exception {
+    return sum(scrape(managementPort), "vertx_http_server_requests_total{", "server_name=\"management\"");
+  }
+
+  /** The sum of the samples whose line starts with {@code prefix} and contains {@code label}. */
+  private static double sum(String scrape, String prefix, String label) {
+    return scrape.lines()
+        .filter(line -> line.startsWith(prefix) && line.contains(label))
         .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
         .sum();
   }
