@@ -93,14 +93,23 @@ public final class WarmUp {
           + "X-Real-IP: 203.0.113.7\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Host: classifier.example.com\r\n"
           + "X-Forwarded-Port: 443\r\nX-Forwarded-Proto: https\r\nX-Scheme: https\r\n");
   /**
-   * The management port's requests, in turn: a kubelet's readiness and liveness probes, each on a new connection
-   * closed after the answer. No Prometheus scrape: on one CPU its rendering made readiness 0.15-0.2 s later, and
-   * a scrape after readiness deoptimizes one method of the request path, not a chain of them.
+   * The management port's requests: a kubelet's readiness and liveness probes in turn, each on a new connection
+   * closed after the answer, and once (the {@link #SCRAPE_TURN}th) a Prometheus scrape.
    */
-  private static final List<byte[]> MANAGEMENT_REQUESTS = Stream.of("/health/ready", "/health/live")
+  private static final List<byte[]> PROBES = Stream.of("/health/ready", "/health/live")
       .map(path -> ("GET " + path + " HTTP/1.1\r\nHost: 10.0.0.7:9090\r\nUser-Agent: kube-probe/1.33\r\n"
           + "Accept: */*\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1))
       .toList();
+  private static final byte[] SCRAPE = ("GET /metrics HTTP/1.1\r\nHost: 10.0.0.7:9090\r\n"
+      + "User-Agent: Prometheus/3.5.0\r\nAccept: application/openmetrics-text;version=1.0.0;q=0.5,"
+      + "text/plain;version=0.0.4;q=0.3,*/*;q=0.2\r\nAccept-Encoding: gzip\r\n"
+      + "X-Prometheus-Scrape-Timeout-Seconds: 10\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+  /**
+   * Which management request is the scrape. Once is enough: a scrape's large answer runs through the public path's
+   * encoder and outbound buffer (about ten of its C2 methods deoptimized at the first scrape after readiness), and
+   * a scrape in every eighth turn made readiness 0.15-0.2 s later on one CPU with its rendering.
+   */
+  private static final long SCRAPE_TURN = 2;
   /**
    * Checks (of {@code ROUNDS_PER_CHECK} rounds) per management request: a probe every 512 requests, about ten in
    * a warm-up. At every check (40) readiness came 0.2 s later for the same first second.
@@ -292,7 +301,7 @@ public final class WarmUp {
   }
 
   /**
-   * Now and then a request to the management port, as a pod's kubelet sends them: their answers run through the
+   * Now and then a request to the management port, as a pod's kubelet and Prometheus send them: their answers run through the
    * same Netty and Vert.x code as the public ones, with other message types and branches. Left out of the warm-up
    * (and so of the AOT cache's training), the first probes deoptimized the request path's compiled code: about
    * 15 methods recompiled one after the other, during the warm-up (ready up to 0.4 s later on one CPU) or after
@@ -304,7 +313,7 @@ public final class WarmUp {
       return;
     }
     long turn = check / CHECKS_PER_MANAGEMENT_REQUEST;
-    byte[] request = MANAGEMENT_REQUESTS.get((int) (turn % MANAGEMENT_REQUESTS.size()));
+    byte[] request = turn == SCRAPE_TURN ? SCRAPE : PROBES.get((int) (turn % PROBES.size()));
     try (Connection connection = new Connection(target.managementHost(), target.managementPort())) {
       connection.send(request);
       if (connection.readToEnd()) {
