@@ -181,7 +181,7 @@ def chart(out, runs):
     bx.text(100 * GOAL_RATIO, len(names) - 0.4, ' goal 80%', fontsize=8)
     for bar, value in list(zip(bars, ratios)) + list(zip(cpu_bars, per_cpu)):
         bx.text(value + 1, bar.get_y() + bar.get_height() / 2, '%.0f%%' % value, va='center', fontsize=7)
-    bx.legend(fontsize=7, loc='lower right')
+    bx.legend(fontsize=7, loc='center right')
     bx.set_yticks(range(len(names)))
     bx.set_yticklabels([LABELS.get(s, s).replace(' (the image)', '\n(the image)') for s in names], fontsize=8)
     bx.invert_yaxis()
