@@ -3,12 +3,13 @@ package io.github.vertxclassifier;
 import io.github.vertxclassifier.config.ConfigLoader;
 import io.github.vertxclassifier.config.ServiceConfig;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import sun.misc.Signal;
 
 /**
  * The command: reads the configuration, starts {@link ClassifierService}, and on SIGTERM (or SIGINT) drains
- * and exits 0. Exit 2: configuration that can't be used; exit 1: the service could not start.
+ * and exits 0 (at once if it comes before the service was ready). Exit 2: configuration that can't be used; exit 1: the service could not start.
  */
 public final class Main {
 
@@ -33,23 +34,18 @@ public final class Main {
       return;
     }
 
-    ClassifierService service;
-    try {
-      service = ClassifierService.start(config).toCompletionStage().toCompletableFuture().join();
-    } catch (Exception e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      exit(EXIT_START_FAILED, "cannot start: " + cause.getMessage());
-      return;
-    }
-    Throwable noNative = service.nativeTransportUnavailable();
-    if (noNative != null) {
-      LOG.warning(() -> "native transport unavailable, using NIO: " + noNative);
-    }
-
-    // A handler of our own rather than a shutdown hook: hooks can't choose the exit status.
+    // The handler comes first, so that a SIGTERM while the service starts or warms up (a rollout or a scale-in
+    // that replaces a pod before it was ready) exits 0 at once: nothing was ready, so nothing is drained. A
+    // handler of our own rather than a shutdown hook: hooks can't choose the exit status.
+    AtomicReference<ClassifierService> started = new AtomicReference<>();
     AtomicBoolean stopping = new AtomicBoolean();
     sun.misc.SignalHandler stop = signal -> {
       if (stopping.compareAndSet(false, true)) {
+        ClassifierService service = started.get();
+        if (service == null) {
+          LOG.info("stopped before ready");
+          System.exit(0);
+        }
         int status = 0;
         try {
           service.drainAndStop();
@@ -62,6 +58,20 @@ public final class Main {
     };
     Signal.handle(new Signal("TERM"), stop);
     Signal.handle(new Signal("INT"), stop);
+
+    ClassifierService service;
+    try {
+      service = ClassifierService.start(config).toCompletionStage().toCompletableFuture().join();
+    } catch (Exception e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      exit(EXIT_START_FAILED, "cannot start: " + cause.getMessage());
+      return;
+    }
+    started.set(service);
+    Throwable noNative = service.nativeTransportUnavailable();
+    if (noNative != null) {
+      LOG.warning(() -> "native transport unavailable, using NIO: " + noNative);
+    }
   }
 
   private static void exit(int status, String message) {

@@ -8,7 +8,10 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** SIGTERM: readiness 503 at once, the public port serves through the drain, then exit 0. */
+/**
+ * SIGTERM: readiness 503 at once, the public port serves through the drain, then exit 0; before the service was
+ * ready, exit 0 at once.
+ */
 class GracefulShutdownIT {
 
   @Test
@@ -32,6 +35,25 @@ class GracefulShutdownIT {
       Duration took = Duration.ofNanos(System.nanoTime() - signalled);
       assertThat(took).isBetween(Duration.ofMillis(2900), Duration.ofSeconds(15));
       assertThat(jar.output()).contains("draining for 3s").contains("stopped");
+    }
+  }
+
+  @Test
+  void sigtermDuringTheWarmUpExitsZeroAtOnce() throws Exception {
+    // Interpreted only (-Xint), the warm-up's few thousand requests take seconds: the signal lands inside it.
+    try (JarProcess jar = JarProcess.launch(Map.of("WARMUP_SECONDS", "60", "SHUTDOWN_DRAIN_SECONDS", "10"), "-Xint")) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!jar.output().contains("warm-up: driving") && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(RawHttp.exchange(jar.managementPort, RawHttp.get("/health/ready")).status()).isEqualTo(503);
+
+      long signalled = System.nanoTime();
+      jar.terminate();
+      assertThat(jar.awaitExit(Duration.ofSeconds(20))).isZero();
+      // Not the 10 s drain: nothing was ready, nothing is drained.
+      assertThat(Duration.ofNanos(System.nanoTime() - signalled)).isLessThan(Duration.ofSeconds(8));
+      assertThat(jar.output()).contains("stopped before ready").doesNotContain("warmed up", "draining");
     }
   }
 

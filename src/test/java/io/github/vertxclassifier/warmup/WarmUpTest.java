@@ -59,7 +59,7 @@ class WarmUpTest {
       // Every answered request went through the server's classifier (HEADs too): it is the real path. This
       // service runs without the start-up gate, so its meters count the warm-up like any client.
       assertThat(classifiedRequests(service.managementPort()) - before).isEqualTo(result.requests());
-      // The kubelet's probes and Prometheus' scrapes went to the management port, and were answered there (the
+      // The kubelet's probes and the Prometheus scrape went to the management port and were answered there (the
       // scrape that read managementBefore counts too).
       assertThat(result.managementRequests()).isPositive();
       assertThat(managementAfter - managementBefore).isEqualTo(result.managementRequests() + 1);
@@ -165,7 +165,7 @@ class WarmUpTest {
     try (InProcessService service = InProcessService.start(new JsonObject().put("WARMUP_SECONDS", 2))) {
       // start() returned: the service is ready, so the warm-up has run; none of it may show as traffic.
       assertThat(service.service().lifecycle().isServing()).isTrue();
-      // Nor its probes and scrapes of the management port (this first scrape does not count itself).
+      // Nor its probes and scrape of the management port (this first scrape does not count itself).
       assertThat(managementRequests(service.managementPort())).isZero();
       // The warm-up's meters are replaced by new ones at zero, registered before readiness: the series are there
       // (so Prometheus' increase() counts the first real request) and read 0.
