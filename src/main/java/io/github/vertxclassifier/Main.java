@@ -9,7 +9,8 @@ import sun.misc.Signal;
 
 /**
  * The command: reads the configuration, starts {@link ClassifierService}, and on SIGTERM (or SIGINT) drains
- * and exits 0 (at once if it comes before the service was ready). Exit 2: configuration that can't be used; exit 1: the service could not start.
+ * and exits 0 (at once if it comes before the service was ready). Exit 2: configuration that can't be used;
+ * exit 1: the service could not start.
  */
 public final class Main {
 

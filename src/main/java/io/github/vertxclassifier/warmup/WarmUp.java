@@ -301,11 +301,11 @@ public final class WarmUp {
   }
 
   /**
-   * Now and then a request to the management port, as a pod's kubelet and Prometheus send them: their answers run through the
-   * same Netty and Vert.x code as the public ones, with other message types and branches. Left out of the warm-up
-   * (and so of the AOT cache's training), the first probes deoptimized the request path's compiled code: about
-   * 15 methods recompiled one after the other, during the warm-up (ready up to 0.4 s later on one CPU) or after
-   * readiness under traffic. Any answer will do (readiness is 503 until the warm-up ends); a failure is not the
+   * Now and then a request to the management port, as a pod's kubelet and Prometheus send them: their answers
+   * run through the same Netty and Vert.x code as the public ones, with other message types and branches. Left
+   * out of the warm-up (and so of the AOT cache's training), the first probes deoptimized the request path's
+   * compiled code: about 15 methods recompiled one after the other, during the warm-up (ready up to 0.4 s later
+   * on one CPU) or after readiness under traffic. Any answer will do (readiness is 503 until the warm-up ends); a failure is not the
    * public path's and does not count.
    */
   private void askManagement(long check) {
@@ -546,7 +546,8 @@ public final class WarmUp {
     List<String> paths = paths();
     List<byte[]> requests = new ArrayList<>();
     for (int i = 0; i < paths.size(); i++) {
-      String head = method + " " + paths.get(i) + " HTTP/1.1\r\n" + PUBLIC_HEADERS.get(i % PUBLIC_HEADERS.size()) + "\r\n";
+      String headers = PUBLIC_HEADERS.get(i % PUBLIC_HEADERS.size());
+      String head = method + " " + paths.get(i) + " HTTP/1.1\r\n" + headers + "\r\n";
       requests.add(head.getBytes(StandardCharsets.ISO_8859_1));
     }
     return List.copyOf(requests);
