@@ -307,8 +307,8 @@ class DashboardLintTest {
   void failsWithoutTheMinStepOrItsVariable() {
     assertThat(DashboardLinter.lint(mini(d -> target(d).remove("interval")), known)).singleElement().asString()
         .contains("has min step (interval) null instead of $scrape_interval");
-    assertThat(DashboardLinter.lint(mini(d -> vars(d).getJsonObject(4).put("current", new JsonObject().put("value", "30s"))),
-        known)).singleElement().asString().contains("no variable 'scrape_interval' with default 15s");
+    assertThat(DashboardLinter.lint(
+        mini(d -> vars(d).getJsonObject(4).put("current", new JsonObject().put("value", "30s"))), known)).singleElement().asString().contains("no variable 'scrape_interval' with default 15s");
   }
 
   @Test
@@ -319,12 +319,14 @@ class DashboardLintTest {
 
   @Test
   void anotherExportersSeriesNeedsItsOwnJobVariable() {
-    String hpa = "max by (namespace) (kube_horizontalpodautoscaler_status_desired_replicas{%s namespace=~\"$namespace\"})";
-    assertThat(DashboardLinter.lint(mini(d -> target(d).put("expr", hpa.formatted("job=~\"$ksm_job\","))), known)).isEmpty();
-    assertThat(DashboardLinter.lint(mini(d -> target(d).put("expr", hpa.formatted(""))), known)).singleElement().asString()
-        .contains("without its exporter's job variable");
-    assertThat(DashboardLinter.lint(mini(d -> target(d).put("expr", hpa.formatted("job=\"kube-state-metrics\","))), known))
-        .singleElement().asString().contains("without its exporter's job variable");
+    String hpa = "max by (namespace) (kube_horizontalpodautoscaler_status_desired_replicas{%s"
+        + " namespace=~\"$namespace\"})";
+    assertThat(DashboardLinter.lint(mini(d -> target(d).put("expr", hpa.formatted("job=~\"$ksm_job\","))), known))
+        .isEmpty();
+    for (String job : List.of("", "job=\"kube-state-metrics\",")) {
+      assertThat(DashboardLinter.lint(mini(d -> target(d).put("expr", hpa.formatted(job))), known)).singleElement()
+          .asString().contains("without its exporter's job variable");
+    }
   }
 
   /**

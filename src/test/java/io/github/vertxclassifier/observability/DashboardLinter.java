@@ -250,8 +250,8 @@ final class DashboardLinter {
       String matchers = selector.group(2) == null ? "" : expr.substring(selector.start(2), selector.end(2));
       if (OTHER_EXPORTERS.contains(selector.group(1))) {
         if (!OTHER_JOB.matcher(matchers).find()) {
-          problems.add(at + " selects " + selector.group(1) + " without its exporter's job variable (job=~\"$..._job\"): "
-              + expr);
+          problems.add(at + " selects " + selector.group(1)
+              + " without its exporter's job variable (job=~\"$..._job\"): " + expr);
         }
         continue;
       }

@@ -222,7 +222,8 @@ class PrometheusQueriesIT {
   void prometheusLoadedEveryRuleAndNothingFires() throws Exception {
     List<JsonObject> loaded = loadedRules();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (loaded.isEmpty() || loaded.stream().anyMatch(rule -> rule.getString("lastEvaluation", "").startsWith("0001-"))) {
+    while (loaded.isEmpty()
+        || loaded.stream().anyMatch(rule -> rule.getString("lastEvaluation", "").startsWith("0001-"))) {
       assertThat(System.nanoTime()).as("every rule evaluated within 60 s: " + loaded).isLessThan(deadline);
       Thread.sleep(200); // polling Prometheus' API: the next rule evaluation is the awaited event
       loaded = loadedRules();
