@@ -330,6 +330,23 @@ class DashboardLintTest {
   }
 
   /**
+   * The ServiceMonitor scrapes at the interval the dashboard's min step assumes, and sets no scrapeTimeout: a fixed
+   * one above a shorter interval a user patches in makes the operator (and Prometheus) reject the endpoint.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theServiceMonitorScrapesAtTheDashboardsIntervalWithoutAFixedTimeout() throws Exception {
+    Map<String, Object> monitor = new org.yaml.snakeyaml.Yaml().load(Files.readString(
+        root().resolve("k8s/components/monitoring/prometheus-operator/servicemonitor.yaml")));
+    List<Map<String, Object>> endpoints =
+        (List<Map<String, Object>>) ((Map<String, Object>) monitor.get("spec")).get("endpoints");
+    assertThat(endpoints).singleElement().satisfies(endpoint -> {
+      assertThat(endpoint.get("interval")).isEqualTo(DashboardLinter.DEFAULT_SCRAPE_INTERVAL);
+      assertThat(endpoint).doesNotContainKey("scrapeTimeout");
+    });
+  }
+
+  /**
    * One runbook base: the dashboard's links are ${runbook}#anchor with the constant variable runbook = RUNBOOK_BASE,
    * every alert's runbook_url is RUNBOOK_BASE#alertname (lower case), the generator's default base is the same, and
    * every anchor is a heading of docs/runbook.md (GitHub's anchor rule: lower case, punctuation dropped, spaces to -).
