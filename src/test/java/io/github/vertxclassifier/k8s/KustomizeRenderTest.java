@@ -1,6 +1,7 @@
 package io.github.vertxclassifier.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -15,6 +16,7 @@ import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -22,6 +24,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.opentest4j.TestAbortedException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -40,14 +43,26 @@ class KustomizeRenderTest {
    * a skip there would pass every manifest check unseen; elsewhere it is skipped, saying why.
    */
   static Path kubectl() {
-    var kubectl = Manifests.kubectl();
-    if (kubectl.isEmpty() && "true".equalsIgnoreCase(System.getenv("CI"))) {
+    return kubectl(Manifests.kubectl(), System.getenv("CI"));
+  }
+
+  static Path kubectl(Optional<Path> kubectl, String ci) {
+    if (kubectl.isEmpty() && "true".equalsIgnoreCase(ci)) {
       throw new AssertionError("kubectl not found on PATH or at /usr/bin/kubectl, and CI=true: the manifest tests "
           + "render every overlay with it; install kubectl 1.27+");
     }
     assumeTrue(kubectl.isPresent(), "kubectl not found on PATH or at /usr/bin/kubectl: skipping the "
         + "`kubectl kustomize` render checks (install kubectl 1.27+ to run them; with CI=true this fails)");
     return kubectl.get();
+  }
+
+  @Test
+  void missingKubectlFailsInCiAndIsSkippedElsewhere() {
+    assertThatThrownBy(() -> kubectl(Optional.empty(), "true")).isInstanceOf(AssertionError.class)
+        .hasMessageStartingWith("kubectl not found").hasMessageContaining("CI=true").hasMessageNotContaining("\n");
+    assertThatThrownBy(() -> kubectl(Optional.empty(), null)).isInstanceOf(TestAbortedException.class)
+        .hasMessageContaining("skipping");
+    assertThat(kubectl(Optional.of(Path.of("/bin/kubectl")), "true")).isEqualTo(Path.of("/bin/kubectl"));
   }
 
   @ParameterizedTest
