@@ -15,6 +15,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
@@ -92,10 +93,7 @@ public final class ManagementVerticle extends VerticleBase {
             .setMetricsName("management"))
         .connectionHandler(connection -> ConnectionGuard.install(connection,
             new ConnectionGuard.Limits(config.requestHeaderTimeoutSeconds(), openConnections, MAX_CONNECTIONS)))
-        .invalidRequestHandler(request -> {
-          request.response().headersEndHandler(end -> putDate(request.response()));
-          InvalidRequests.answer(request);
-        })
+        .invalidRequestHandler(ManagementVerticle::invalid)
         .requestHandler(router)
         .listen();
   }
@@ -114,13 +112,19 @@ public final class ManagementVerticle extends VerticleBase {
     ctx.next();
   }
 
+  /** A request the decoder or the guard refused: the shared answer (400, 414, 431), dated too. */
+  private static void invalid(HttpServerRequest request) {
+    request.response().headersEndHandler(end -> putDate(request.response()));
+    InvalidRequests.answer(request);
+  }
+
   private static void putDate(HttpServerResponse response) {
     response.headers().set(HttpHeaders.DATE, DateFormatter.format(new Date()));
   }
 
   /**
    * The registry in the format the scraper's {@code Accept} asks for ({@link ExpositionNegotiation}), written
-   * by the Prometheus client's own writers. vertx-micrometer-metrics' {@code PrometheusScrapingHandler} (5.2.3)
+   * by the Prometheus client's writers. vertx-micrometer-metrics' {@code PrometheusScrapingHandler} (5.2.3)
    * always answers text 0.0.4 and renders on the calling event loop, so it is not used here.
    */
   private static Handler<RoutingContext> scrape(PrometheusMeterRegistry registry) {
@@ -129,7 +133,8 @@ public final class ManagementVerticle extends VerticleBase {
       ExpositionFormatWriter writer = negotiation.writerFor(ctx.parsedHeaders().accept());
       ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
       try {
-        writer.write(body, registry.getPrometheusRegistry().scrape());
+        // Written by the registry's own writers (Micrometer configures them), which the content type names.
+        registry.scrape(body, writer.getContentType());
       } catch (IOException e) {
         plain(ctx, 503, "Scrape failed\n");
         return;
