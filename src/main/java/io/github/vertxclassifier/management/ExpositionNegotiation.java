@@ -19,7 +19,8 @@ import java.util.Map;
  *       {@code encoding} parameters must name what the writer writes (a range for OpenMetrics 0.0.1 or text
  *       1.0.0 does not match); other parameters ({@code escaping}, {@code charset}) do not decide, since the
  *       metric names here are plain ASCII in every scheme.</li>
- *   <li>The highest q wins; on a tie the range listed first wins, then text, OpenMetrics, protobuf.</li>
+ *   <li>The highest q wins. On a tie, the range vertx-web ranks first (the more specific, then the one listed
+ *       first), then text, OpenMetrics, protobuf.</li>
  *   <li>When nothing acceptable is left the answer is text 0.0.4 rather than 406, as Prometheus' own client
  *       libraries do (RFC 9110 §12.5.1 allows either): every scraper reads it, and a 406 would only turn a
  *       scraper's odd header into a gap in its data.</li>
@@ -27,9 +28,10 @@ import java.util.Map;
  *
  * The header is parsed by vertx-web ({@code RoutingContext.parsedHeaders().accept()}), which splits the ranges
  * (quoted strings included), separates {@code q} from the other parameters and reads q=0 as 0. Only the
- * matching is done here, because vertx-web's own helpers rank a range's specificity above its q-value, read
- * {@code isPermitted()} the wrong way round and lower-case a subtype only when parameters follow it. One of
- * its limits stays: it keeps two decimals of a q-value, so {@code q=0.001} reads as 0 (not acceptable).
+ * matching is done here: vertx-web sorts the ranges by q plus a bonus for specificity (q=0.48 on
+ * {@code text/plain} before q=0.5 on {@code *}/{@code *}) where the most specific matching range should decide
+ * a format's q, its {@code isPermitted()} is true for q=0, and it lower-cases a subtype only when parameters
+ * follow it. One of its limits stays: it keeps two decimals of a q-value, so {@code q=0.001} reads as 0.
  */
 final class ExpositionNegotiation {
 
