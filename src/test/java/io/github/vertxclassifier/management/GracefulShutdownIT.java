@@ -54,22 +54,42 @@ class GracefulShutdownIT {
 
   @Test
   void sigtermDuringTheWarmUpExitsZeroAtOnce() throws Exception {
-    // Interpreted only (-Xint), the warm-up's few thousand requests take seconds: the signal lands inside it.
+    // Interpreted only (-Xint), the warm-up's few thousand requests take seconds: the signal lands inside it,
+    // unless a starved machine ends the warm-up first (a read timing out ends it early). That run shows
+    // nothing: the service was ready and drains. It is told by its log line and started again.
     // A drain of 120 s: an exit within the 60 s awaited below shows there was none, however busy the machine.
     Map<String, String> env = Map.of("WARMUP_SECONDS", "60", "SHUTDOWN_DRAIN_SECONDS", "120");
-    try (JarProcess jar = JarProcess.launch(env, "-Xint")) {
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (!jar.output().contains("warm-up: driving") && System.nanoTime() < deadline) {
-        Thread.sleep(20); // JarProcess has no wait for a line: polled
+    for (int attempt = 1; ; attempt++) {
+      try (JarProcess jar = JarProcess.launch(env, "-Xint")) {
+        awaitLine(jar, "warm-up: driving");
+        int readiness = ManagementHttp.get(jar.managementPort, "/health/ready").status();
+        jar.terminate();
+        String outcome = awaitLine(jar, "stopped before ready", "draining for");
+        if (outcome.equals("draining for") && attempt < 3) {
+          continue;
+        }
+        assertThat(outcome).as(jar.output()).isEqualTo("stopped before ready");
+        assertThat(readiness).as("readiness during the warm-up").isEqualTo(503);
+        assertThat(jar.awaitExit(Duration.ofSeconds(60))).isZero();
+        assertThat(jar.output()).doesNotContain("warmed up", "draining");
+        return;
       }
-      assertThat(jar.output()).contains("warm-up: driving");
-      assertThat(ManagementHttp.get(jar.managementPort, "/health/ready").status()).isEqualTo(503);
-
-      jar.terminate();
-      // Not the 120 s drain: nothing was ready, nothing is drained.
-      assertThat(jar.awaitExit(Duration.ofSeconds(60))).isZero();
-      assertThat(jar.output()).contains("stopped before ready").doesNotContain("warmed up", "draining");
     }
+  }
+
+  /** Waits for the first of {@code lines} in the jar's output and returns it (JarProcess has no wait: polled). */
+  private static String awaitLine(JarProcess jar, String... lines) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      String output = jar.output();
+      for (String line : lines) {
+        if (output.contains(line)) {
+          return line;
+        }
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("none of " + String.join(", ", lines) + " within 60 s:\n" + jar.output());
   }
 
   /** Asks /health/ready until it answers 503; each answer closes its connection (the wait is for that). */
