@@ -3,6 +3,7 @@ package io.github.vertxclassifier.management;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.vertx.ext.web.MIMEHeader;
+import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -83,8 +84,27 @@ final class ExpositionNegotiation {
     this.formats = formats;
   }
 
-  /** The writer for {@code accept}, the ranges as vertx-web parsed them (empty: no Accept header). */
-  ExpositionFormatWriter writerFor(List<MIMEHeader> accept) {
+  /** The writer for the request's {@code Accept}. */
+  ExpositionFormatWriter writerFor(RoutingContext ctx) {
+    return writerFor(parsedAccept(ctx));
+  }
+
+  /**
+   * The ranges of {@code Accept} as vertx-web parses them (empty without the header), or none when it can't:
+   * vertx-web 5.1.6 throws on a parameter value that is a lone quote ({@code text/plain;version="}), while
+   * sorting the ranges or when one is first read. RFC 9110 §12.5.1 lets a server disregard the header.
+   */
+  private static List<MIMEHeader> parsedAccept(RoutingContext ctx) {
+    try {
+      List<MIMEHeader> accept = ctx.parsedHeaders().accept();
+      accept.forEach(MIMEHeader::component); // parses each range now: the first read is the one that throws
+      return accept;
+    } catch (RuntimeException unparsable) {
+      return List.of();
+    }
+  }
+
+  private ExpositionFormatWriter writerFor(List<MIMEHeader> accept) {
     Format chosen = Format.TEXT;
     float chosenQ = 0;
     int chosenRank = Integer.MAX_VALUE;

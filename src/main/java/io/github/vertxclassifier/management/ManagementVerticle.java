@@ -130,7 +130,7 @@ public final class ManagementVerticle extends VerticleBase {
   private static Handler<RoutingContext> scrape(PrometheusMeterRegistry registry) {
     ExpositionNegotiation negotiation = new ExpositionNegotiation(ExpositionFormats.init());
     return ctx -> {
-      ExpositionFormatWriter writer = negotiation.writerFor(ctx.parsedHeaders().accept());
+      ExpositionFormatWriter writer = negotiation.writerFor(ctx);
       ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
       try {
         // Written by the registry's own writers (Micrometer configures them), which the content type names.

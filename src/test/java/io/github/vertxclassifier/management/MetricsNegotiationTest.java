@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -62,6 +63,15 @@ class MetricsNegotiationTest {
         arguments("protobuf, mixed case", "Application/Vnd.Google.Protobuf;Proto=io.prometheus.client.MetricFamily;"
             + "Encoding=delimited;q=0.9, text/plain;q=0.5", PROTOBUF),
         arguments("protobuf q=0", PROTOBUF_RANGE + ";q=0, */*;q=0.1", TEXT),
+        // Headers no scraper sends: never a 5xx, the text format.
+        arguments("a lone quote as a parameter's value", "application/openmetrics-text;version=\"", TEXT),
+        arguments("a lone quote in the last of two ranges", "application/*;q=0.5, text/plain;version=\"", TEXT),
+        arguments("a quoted string runs to the end", "application/openmetrics-text;a=\";q=0", OPENMETRICS),
+        arguments("no media type", ";;;,,,", TEXT),
+        arguments("a slash alone", "/", TEXT),
+        arguments("a q that is no number", "application/openmetrics-text;q=abc", OPENMETRICS),
+        arguments("an empty q", "application/openmetrics-text;q=", OPENMETRICS),
+        arguments("q=NaN", "application/openmetrics-text;q=NaN", TEXT),
         // What Debian's Prometheus 2.42.0 sends (captured from its scrape), and with native histograms on.
         arguments("Prometheus 2.42", "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
             + "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1", OPENMETRICS),
@@ -91,6 +101,15 @@ class MetricsNegotiationTest {
       default -> assertThat(metricFamilyNames(answer.body().getBytes(StandardCharsets.ISO_8859_1)))
           .contains("classifier_requests_total", "classifier_ready", "jvm_threads_live_threads");
     }
+  }
+
+  @Test
+  void anAcceptHeaderVertxWebCannotParseIsDisregarded() {
+    // vertx-web parses Accept, Accept-Charset, -Encoding and -Language together, sorting each list.
+    RawHttp.Exchange answer = ManagementHttp.get(service.managementPort(), "/metrics",
+        "Accept: application/openmetrics-text", "Accept-Language: de, en;x=\"");
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(RawHttp.header(answer, "content-type")).isEqualTo(TEXT);
   }
 
   /**
