@@ -13,16 +13,11 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MetricsDomain;
-import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.core.metrics.MetricsOptions;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 
 /** Metrics on: one Prometheus registry for the JVM, the process, Vert.x's HTTP servers and the classifier. */
 final class PrometheusServiceMetrics implements ServiceMetrics {
@@ -45,25 +40,10 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
     new FileDescriptorMetrics().bindTo(registry);
   }
 
-  /**
-   * Options for vertx-micrometer-metrics: HTTP server meters only, with bounded labels (method, status code,
-   * and which server: "public" or "management"); never the path.
-   */
-  static MicrometerMetricsOptions vertxOptions() {
-    Set<String> disabled = EnumSet.complementOf(EnumSet.of(MetricsDomain.HTTP_SERVER)).stream()
-        .map(MetricsDomain::toCategory)
-        .collect(Collectors.toSet());
-    return new MicrometerMetricsOptions()
-        .setEnabled(true)
-        .setJvmMetricsEnabled(false) // bound above, once
-        .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.SERVER_NAME))
-        .setDisabledMetricsCategories(disabled);
-  }
-
   @Override
   public Vertx createVertx(VertxOptions options) {
     return Vertx.builder()
-        .with(options.setMetricsOptions(vertxOptions()))
+        .with(options.setMetricsOptions(new MetricsOptions().setEnabled(true)))
         .withMetrics(vertxMetrics)
         .build();
   }

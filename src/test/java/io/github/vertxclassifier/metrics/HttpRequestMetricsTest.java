@@ -17,7 +17,9 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -25,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -176,7 +179,8 @@ class HttpRequestMetricsTest {
     Vertx vertx = Vertx.builder()
         .with(new VertxOptions().setEventLoopPoolSize(2).setMetricsOptions(
             // vertx-micrometer-metrics keeps backends by registry name, JVM-wide: one name per Vert.x here.
-            PrometheusServiceMetrics.vertxOptions().setRegistryName(UUID.randomUUID().toString())))
+            new MicrometerMetricsOptions().setEnabled(true).setRegistryName(UUID.randomUUID().toString())
+                .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.SERVER_NAME))))
         .withMetrics(factory)
         .build();
     toClose.add(() -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
