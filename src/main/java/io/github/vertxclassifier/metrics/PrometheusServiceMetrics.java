@@ -13,6 +13,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.metrics.MetricsOptions;
 import java.util.Collection;
 import java.util.Optional;
@@ -28,6 +29,7 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
   private final ServiceMetricsFactory vertxMetrics = new ServiceMetricsFactory(registry);
   private final Collection<EventLoopMeters> eventLoops = new ConcurrentLinkedQueue<>();
+  private final Collection<EventLoopDelay> delays = new ConcurrentLinkedQueue<>();
 
   PrometheusServiceMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -50,6 +52,13 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
 
   @Override
   public RequestMeters bindEventLoop(Thread eventLoop) {
+    ContextInternal context = (ContextInternal) Vertx.currentContext();
+    if (context == null || !context.nettyEventLoop().inEventLoop(eventLoop) || eventLoop != Thread.currentThread()) {
+      throw new IllegalStateException("bindEventLoop must run on the event loop it binds, " + eventLoop.getName());
+    }
+    EventLoopDelay delay = new EventLoopDelay(eventLoop);
+    delay.start(context.nettyEventLoop(), registry);
+    delays.add(delay);
     EventLoopMeters meters = new EventLoopMeters(eventLoop);
     meters.bindTo(registry);
     eventLoops.add(meters);
@@ -60,6 +69,7 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
   public void forgetRequests() {
     vertxMetrics.forgetRequests();
     eventLoops.forEach(meters -> meters.forgetRequests(registry));
+    delays.forEach(delay -> delay.forget(registry)); // the warm-up saturates the loops on purpose
   }
 
   @Override

@@ -56,8 +56,9 @@ public interface ServiceMetrics extends AutoCloseable {
   Vertx createVertx(VertxOptions options);
 
   /**
-   * Binds the meters of one classifier event loop (requests, input size, the thread's CPU time) and returns
-   * what that loop records per request. Call once per loop; {@code eventLoop} is the loop's thread.
+   * Binds the meters of one classifier event loop (requests, input size, the thread's CPU time, its delay)
+   * and returns what that loop records per request. Call once per loop, on that loop (a verticle's
+   * {@code start}); {@code eventLoop} is the loop's thread.
    */
   RequestMeters bindEventLoop(Thread eventLoop);
 
