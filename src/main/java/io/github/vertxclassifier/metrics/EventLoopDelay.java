@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Timer;
 import io.netty.channel.EventLoop;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code classifier_event_loop_delay_seconds{event_loop}}: how late a task scheduled on one event loop starts.
@@ -34,41 +35,40 @@ final class EventLoopDelay implements Runnable {
       Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500)};
 
   private final String name;
-  // Volatile: forget() replaces it from another thread, before readiness.
-  private volatile Timer delay;
+  private final BooleanSupplier serving;
+  private Timer delay;
   /** When the next tick is due, System.nanoTime(); read and written by the loop's own thread only. */
   private long due;
+  /** Whether the service has served: set once by the loop's own thread. */
+  private boolean recording;
 
-  EventLoopDelay(Thread eventLoop) {
+  /**
+   * @param serving true once the service serves. Ticks record from then on, not during start-up and warm-up:
+   *     a loop busy deploying or compiling is not a saturated loop (a cold start holds a loop for seconds).
+   */
+  EventLoopDelay(Thread eventLoop, BooleanSupplier serving) {
     this.name = eventLoop.getName();
+    this.serving = serving;
   }
 
   /** Registers the timer and starts ticking on {@code loop}, the Netty event loop of the thread it names. */
   void start(EventLoop loop, MeterRegistry registry) {
-    delay = register(registry);
-    due = System.nanoTime() + PERIOD_NANOS; // at or before Netty's own deadline: a delay is never understated
-    loop.scheduleAtFixedRate(this, PERIOD_NANOS, PERIOD_NANOS, TimeUnit.NANOSECONDS);
-  }
-
-  /** Replaces the timer with a new one at zero (see ServiceMetrics#forgetRequests). */
-  void forget(MeterRegistry registry) {
-    registry.remove(delay);
-    delay = register(registry);
-  }
-
-  @Override
-  public void run() {
-    delay.record(Math.max(0, System.nanoTime() - due), TimeUnit.NANOSECONDS);
-    due += PERIOD_NANOS; // as Netty moves a fixed-rate task's deadline
-  }
-
-  private Timer register(MeterRegistry registry) {
-    return Timer.builder(NAME)
+    delay = Timer.builder(NAME)
         .description("How late a task scheduled every " + PERIOD_MILLIS + " ms on the event loop starts; "
             + "high when the loop is saturated")
         .tag(EventLoopMeters.EVENT_LOOP_TAG, name)
         .serviceLevelObjectives(BUCKETS)
         .distributionStatisticBufferLength(1) // one ring slot for the _max window: each record updates every slot
         .register(registry);
+    due = System.nanoTime() + PERIOD_NANOS; // at or before Netty's own deadline: a delay is never understated
+    loop.scheduleAtFixedRate(this, PERIOD_NANOS, PERIOD_NANOS, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void run() {
+    if (recording || (recording = serving.getAsBoolean())) {
+      delay.record(Math.max(0, System.nanoTime() - due), TimeUnit.NANOSECONDS);
+    }
+    due += PERIOD_NANOS; // as Netty moves a fixed-rate task's deadline
   }
 }

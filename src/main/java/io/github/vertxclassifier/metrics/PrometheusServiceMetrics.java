@@ -2,6 +2,7 @@ package io.github.vertxclassifier.metrics;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -29,7 +30,10 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
   private final ServiceMetricsFactory vertxMetrics = new ServiceMetricsFactory(registry);
   private final Collection<EventLoopMeters> eventLoops = new ConcurrentLinkedQueue<>();
-  private final Collection<EventLoopDelay> delays = new ConcurrentLinkedQueue<>();
+  /** Whether the service serves (bindReadiness); the event-loop delay records from then on. */
+  private volatile BooleanSupplier serving = () -> true;
+  /** Held here: its counters hold it weakly. */
+  private final CgroupMetrics cgroup = new CgroupMetrics(CgroupDirectories.ofThisProcess());
 
   PrometheusServiceMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -40,6 +44,9 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
+    new JvmCompilationMetrics().bindTo(registry);
+    new ProcessMemoryMetrics().bindTo(registry);
+    cgroup.bindTo(registry);
   }
 
   @Override
@@ -56,9 +63,7 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
     if (context == null || !context.nettyEventLoop().inEventLoop(eventLoop) || eventLoop != Thread.currentThread()) {
       throw new IllegalStateException("bindEventLoop must run on the event loop it binds, " + eventLoop.getName());
     }
-    EventLoopDelay delay = new EventLoopDelay(eventLoop);
-    delay.start(context.nettyEventLoop(), registry);
-    delays.add(delay);
+    new EventLoopDelay(eventLoop, serving).start(context.nettyEventLoop(), registry);
     EventLoopMeters meters = new EventLoopMeters(eventLoop);
     meters.bindTo(registry);
     eventLoops.add(meters);
@@ -69,11 +74,11 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
   public void forgetRequests() {
     vertxMetrics.forgetRequests();
     eventLoops.forEach(meters -> meters.forgetRequests(registry));
-    delays.forEach(delay -> delay.forget(registry)); // the warm-up saturates the loops on purpose
   }
 
   @Override
   public void bindReadiness(BooleanSupplier ready) {
+    serving = ready;
     Gauge.builder(READY, ready, r -> r.getAsBoolean() ? 1 : 0)
         .description("1 while the service is ready (serving), 0 while starting or draining")
         .strongReference(true) // nothing else references the supplier; a weak reference would read NaN after a GC

@@ -62,7 +62,10 @@ public interface ServiceMetrics extends AutoCloseable {
    */
   RequestMeters bindEventLoop(Thread eventLoop);
 
-  /** {@code classifier_ready}: 1 while {@code ready} is true. */
+  /**
+   * {@code classifier_ready}: 1 while {@code ready} is true. The event-loop delay records from the first time
+   * it is: start-up and warm-up keep the loops busy on purpose. Call before {@link #bindEventLoop}.
+   */
   void bindReadiness(BooleanSupplier ready);
 
   /**

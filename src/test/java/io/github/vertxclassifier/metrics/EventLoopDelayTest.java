@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,17 +94,36 @@ class EventLoopDelayTest {
   }
 
   @Test
-  void forgettingStartsTheDelayAgainFromZero() throws Exception {
-    String loop = loops.keySet().iterator().next();
-    await(() -> delay(loop).count() >= 2);
-    CompletableFuture<Long> afterForgetting = new CompletableFuture<>();
-    // On the loop itself, so that no tick runs between the forgetting and the read.
-    loops.get(loop).runOnContext(v -> {
-      metrics.forgetRequests();
-      afterForgetting.complete(delay(loop).count());
+  void recordsNothingBeforeTheServiceServes() throws Exception {
+    ServiceMetrics starting = ServiceMetrics.prometheus();
+    AtomicInteger asked = new AtomicInteger();
+    AtomicBoolean serving = new AtomicBoolean();
+    starting.bindReadiness(() -> {
+      asked.incrementAndGet();
+      return serving.get();
     });
-    assertThat(afterForgetting.get(60, TimeUnit.SECONDS)).isZero();
-    await(() -> delay(loop).count() >= 1); // and the loop records into the new timer
+    Vertx other = starting.createVertx(new VertxOptions().setEventLoopPoolSize(1));
+    try {
+      other.deployVerticle(new VerticleBase() {
+        @Override
+        public Future<?> start() {
+          starting.bindEventLoop(Thread.currentThread());
+          return Future.succeededFuture();
+        }
+      }).await(30, TimeUnit.SECONDS);
+      Timer delay = starting.registry().orElseThrow().get(EventLoopDelay.NAME).timer();
+      await(() -> asked.get() >= 3); // three ticks ran
+      assertThat(delay.count()).isZero();
+
+      serving.set(true);
+      await(() -> delay.count() >= 2);
+      int askedOnceServing = asked.get();
+      await(() -> delay.count() >= 4);
+      assertThat(asked.get()).as("readiness asked only until the service first serves").isEqualTo(askedOnceServing);
+    } finally {
+      other.close().await(30, TimeUnit.SECONDS);
+      starting.close();
+    }
   }
 
   @Test
