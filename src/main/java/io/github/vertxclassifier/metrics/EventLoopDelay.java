@@ -39,12 +39,14 @@ final class EventLoopDelay implements Runnable {
   private Timer delay;
   /** When the next tick is due, System.nanoTime(); read and written by the loop's own thread only. */
   private long due;
-  /** Whether the service has served: set once by the loop's own thread. */
-  private boolean recording;
+  /** Whether a tick has seen the service serving, and when; the loop's own thread only. */
+  private boolean served;
+  private long servingSince;
 
   /**
-   * @param serving true once the service serves. Ticks record from then on, not during start-up and warm-up:
-   *     a loop busy deploying or compiling is not a saturated loop (a cold start holds a loop for seconds).
+   * @param serving true once the service serves. Ticks record only if they fell due after a tick saw it
+   *     serve: a loop busy deploying or compiling before readiness is not a saturated loop, and a cold start
+   *     can hold a loop for seconds, past the moment readiness turns on.
    */
   EventLoopDelay(Thread eventLoop, BooleanSupplier serving) {
     this.name = eventLoop.getName();
@@ -66,8 +68,12 @@ final class EventLoopDelay implements Runnable {
 
   @Override
   public void run() {
-    if (recording || (recording = serving.getAsBoolean())) {
-      delay.record(Math.max(0, System.nanoTime() - due), TimeUnit.NANOSECONDS);
+    long now = System.nanoTime();
+    if (served && due - servingSince >= 0) {
+      delay.record(Math.max(0, now - due), TimeUnit.NANOSECONDS);
+    } else if (!served && serving.getAsBoolean()) {
+      served = true;
+      servingSince = now;
     }
     due += PERIOD_NANOS; // as Netty moves a fixed-rate task's deadline
   }
