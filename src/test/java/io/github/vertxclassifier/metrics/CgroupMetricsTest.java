@@ -24,6 +24,9 @@ class CgroupMetricsTest {
   @TempDir
   Path temp;
 
+  /** The meters hold their binder weakly, as in the service, which keeps it in a field. */
+  private CgroupMetrics kept;
+
   @Test
   void v1InAContainerWhoseMountsShowItsOwnCgroupAsTheRoot() throws IOException {
     // podman on cgroup v1 without a cgroup namespace: /proc/self/cgroup and the mounts' root name the same path.
@@ -153,9 +156,6 @@ class CgroupMetricsTest {
     kept = metrics;
     return registry;
   }
-
-  /** The meters hold their binder weakly, as in the service, which keeps it in a field. */
-  private CgroupMetrics kept;
 
   private static Map<String, String> series(PrometheusMeterRegistry registry) {
     Map<String, String> series = new TreeMap<>();
