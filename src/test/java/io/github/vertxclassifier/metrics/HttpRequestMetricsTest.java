@@ -133,6 +133,8 @@ class HttpRequestMetricsTest {
 
     awaitValue(() -> value(metrics, resets), 1);
     awaitValue(() -> value(metrics, active), 0);
+    // The library's help text: promtool flags a family without one.
+    assertThat(metrics.scrape()).contains("# HELP vertx_http_server_request_resets_total Number of request resets\n");
   }
 
   @Test
