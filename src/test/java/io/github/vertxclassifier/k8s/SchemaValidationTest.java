@@ -1,120 +1,95 @@
 package io.github.vertxclassifier.k8s;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
-import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
-import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
-import java.nio.file.Files;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.opentest4j.TestAbortedException;
 
-/** The strict fabric8 reading itself, and every manifest file under k8s/ read strictly (no kubectl needed). */
-class StrictModelTest {
+/**
+ * Every object of every rendering (each overlay, each component on the base, all components together, the example
+ * team overlay, both load tests) against its published schema, and for unknown fields. What that gives, shown
+ * below on broken copies: a wrong type, a missing required field, a value outside an enum and an unknown
+ * apiVersion/kind fail the schema validation; an unknown field passes it and fails {@link StrictModel}.
+ */
+class SchemaValidationTest {
+
+  static final List<String> RENDERINGS = List.of("k8s/overlays/quickstart", "k8s/overlays/production",
+      Manifests.EXAMPLE, Manifests.EXAMPLE_LOADTEST, "k8s/loadtest");
 
   @Test
-  void everyManifestFileUnderK8sParsesStrictly() throws Exception {
-    int objects = 0;
-    for (Path file : Manifests.yamlFilesUnderK8s()) {
-      for (JsonNode doc : Manifests.documents(Files.readString(file))) {
-        // kustomization.yaml files (Kustomization, Component) and JSON 6902 patches (lists of operations) are
-        // not Kubernetes objects.
-        if (!doc.isObject() || doc.path("apiVersion").asText().startsWith("kustomize.config.k8s.io/")) {
-          continue;
-        }
-        HasMetadata object = Manifests.toModel(doc);
-        assertThat(StrictModel.problems(object)).as(file.toString()).isEmpty();
-        objects++;
-      }
-    }
-    assertThat(objects).as("objects found under k8s/").isGreaterThanOrEqualTo(10);
+  void everyRenderedObjectIsValidAndHasNoUnknownField() {
+    Path kubectl = KustomizeRenderTest.kubectl();
+    List<JsonNode> objects = new ArrayList<>();
+    RENDERINGS.forEach(dir -> objects.addAll(Manifests.renderedDocuments(kubectl, dir, List.of())));
+    Manifests.COMPONENTS.forEach(c -> objects.addAll(Manifests.renderedDocuments(kubectl, "k8s/base", List.of(c))));
+    objects.addAll(Manifests.renderedDocuments(kubectl, "k8s/overlays/quickstart", Manifests.COMPONENTS));
+
+    assertThat(objects).extracting(o -> o.path("kind").asText()).contains("Deployment", "Job", "ServiceMonitor",
+        "PrometheusRule", "HTTPRoute", "Ingress", "NetworkPolicy");
+    List<String> problems = new ArrayList<>(SchemaValidation.problems(objects));
+    objects.forEach(o -> problems.addAll(StrictModel.problems(Manifests.toModel(o))));
+    assertThat(problems).isEmpty();
   }
 
   @Test
-  void customResourcesAreTypedNotGeneric() {
-    var monitor = Manifests.toModel(doc(Manifests.read("k8s/components/monitoring/prometheus-operator/servicemonitor.yaml")));
-    var rule = Manifests.toModel(doc(Manifests.read(PrometheusRuleSyncTest.COMMITTED)));
-    var route = Manifests.toModel(doc(Manifests.read("k8s/components/gateway-api/httproute.yaml")));
+  void brokenObjectsFailWithTheirPath() {
+    List<JsonNode> production = Manifests.renderedDocuments(KustomizeRenderTest.kubectl(), "k8s/overlays/production",
+        List.of());
+    ObjectNode deployment = copyOf(production, "Deployment");
+    deployment.with("spec").put("replicas", "2");
+    ((ObjectNode) deployment.at("/spec/template/spec/containers/0")).remove("name");
+    ObjectNode service = copyOf(production, "Service");
+    service.with("spec").put("type", "Public");
+    ObjectNode monitor = copyOf(production, "ServiceMonitor");
+    ((ObjectNode) monitor.at("/spec/endpoints/0")).put("port", 9090);
+    ObjectNode route = copyOf(production, "HTTPRoute");
+    ((ObjectNode) route.at("/spec/parentRefs/0")).remove("name");
+    ObjectNode unknownKind = copyOf(production, "PrometheusRule").put("kind", "PrometheusRules");
+    ObjectNode unknownVersion = copyOf(production, "HorizontalPodAutoscaler").put("apiVersion", "autoscaling/v3");
 
-    assertThat(monitor).isInstanceOf(ServiceMonitor.class);
-    assertThat(rule).isInstanceOf(PrometheusRule.class);
-    assertThat(route).isInstanceOf(HTTPRoute.class);
+    assertThat(SchemaValidation.problems(List.of(deployment, service, monitor, route, unknownKind, unknownVersion)))
+        .anySatisfy(p -> assertThat(p).contains("Deployment").contains("/spec/replicas must be integer"))
+        .anySatisfy(p -> assertThat(p).contains("/spec/template/spec/containers/0 must have required property name"))
+        .anySatisfy(p -> assertThat(p).contains("Service").contains("/spec/type must be equal to one of the allowed"))
+        .anySatisfy(p -> assertThat(p).contains("ServiceMonitor").contains("/spec/endpoints/0/port must be string"))
+        .anySatisfy(p -> assertThat(p).contains("HTTPRoute").contains("/spec/parentRefs/0 must have required"))
+        .anySatisfy(p -> assertThat(p).contains("PrometheusRules").contains("unknown apiVersion/kind"))
+        .anySatisfy(p -> assertThat(p).contains("autoscaling/v3").contains("unknown apiVersion/kind"));
   }
 
   @Test
-  void unknownFieldIsReportedWithItsPath() {
-    HasMetadata object = Manifests.toModel(doc("""
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata: {name: d}
-        spec:
-          selector: {matchLabels: {a: b}}
-          template:
-            metadata: {labels: {a: b}}
-            spec:
-              containers:
-                - name: c
-                  image: i
-                  readinessProbe:
-                    httpGet: {path: /health/ready, port: management}
-                    periodSecond: 2
-        """));
+  void unknownFieldPassesTheSchemasAndFailsStrictModel() {
+    List<JsonNode> production = Manifests.renderedDocuments(KustomizeRenderTest.kubectl(), "k8s/overlays/production",
+        List.of());
+    ObjectNode deployment = copyOf(production, "Deployment");
+    ((ObjectNode) deployment.at("/spec/template/spec/containers/0/readinessProbe")).put("periodSecond", 2);
+    ObjectNode monitor = copyOf(production, "ServiceMonitor");
+    monitor.with("spec").put("sampleLimitt", 10);
 
-    assertThat(object).isInstanceOf(Deployment.class);
-    assertThat(StrictModel.problems(object)).singleElement().asString()
-        .contains("periodSecond").contains("readinessProbe");
+    assertThat(SchemaValidation.problems(List.of(deployment, monitor))).as("schemas allow unknown fields").isEmpty();
+    assertThat(StrictModel.problems(Manifests.toModel(deployment))).singleElement().asString()
+        .contains("readinessProbe").contains("periodSecond");
+    assertThat(StrictModel.problems(Manifests.toModel(monitor))).singleElement().asString().contains("sampleLimitt");
   }
 
   @Test
-  void unknownTopLevelFieldIsReported() {
-    HasMetadata object = Manifests.toModel(doc("""
-        apiVersion: v1
-        kind: Service
-        metadata: {name: s}
-        sepc: {}
-        """));
-
-    assertThat(StrictModel.problems(object)).singleElement().asString().contains("sepc");
+  void missingToolFailsInCiAndIsSkippedElsewhere() {
+    assertThatThrownBy(() -> Manifests.required("node", Optional.empty(), "true", "why"))
+        .isInstanceOf(AssertionError.class).hasMessageStartingWith("node not found").hasMessageContaining("CI=true")
+        .hasMessageNotContaining("\n");
+    assertThatThrownBy(() -> Manifests.required("npm", Optional.empty(), null, "why"))
+        .isInstanceOf(TestAbortedException.class).hasMessageContaining("skipping");
   }
 
-  @Test
-  void unknownKindOrApiVersionIsReported() {
-    HasMetadata unknownKind = Manifests.toModel(doc("""
-        apiVersion: monitoring.coreos.com/v1
-        kind: ServiceMonitorr
-        metadata: {name: m}
-        spec: {}
-        """));
-    HasMetadata unknownVersion = Manifests.toModel(doc("""
-        apiVersion: autoscaling/v3
-        kind: HorizontalPodAutoscaler
-        metadata: {name: h}
-        spec: {}
-        """));
-
-    assertThat(StrictModel.problems(unknownKind)).singleElement().asString().contains("unknown kind");
-    assertThat(StrictModel.problems(unknownVersion)).singleElement().asString().contains("unknown kind");
-  }
-
-  @Test
-  void cleanObjectHasNoProblems() {
-    HasMetadata object = Manifests.toModel(doc("""
-        apiVersion: v1
-        kind: ConfigMap
-        metadata: {name: c, labels: {a: b}}
-        data: {k: v}
-        """));
-
-    assertThat(StrictModel.problems(object)).isEmpty();
-  }
-
-  private static JsonNode doc(String yaml) {
-    List<JsonNode> docs = Manifests.documents(yaml);
-    assertThat(docs).hasSize(1);
-    return docs.get(0);
+  private static ObjectNode copyOf(List<JsonNode> objects, String kind) {
+    return (ObjectNode) objects.stream().filter(o -> kind.equals(o.path("kind").asText())).findFirst().orElseThrow()
+        .deepCopy();
   }
 }
