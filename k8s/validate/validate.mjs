@@ -1,6 +1,6 @@
 // Validates Kubernetes objects against the schemas published with kubernetes-models (core API),
 // @kubernetes-models/prometheus-operator and @kubernetes-models/gateway-api.
-// Input: a JSON array of objects on stdin. Output: one line per problem; exit 1 when there is any.
+// Input: a JSON array of objects on stdin. Output: one line per problem; exit 3 when there is any (1 is a crash).
 // An apiVersion/kind none of the packages models is a problem, never a pass.
 import * as core from "kubernetes-models";
 import * as monitoring from "@kubernetes-models/prometheus-operator";
@@ -37,4 +37,4 @@ for (const object of JSON.parse(input)) {
   }
 }
 problems.forEach((p) => console.log(p));
-process.exitCode = problems.length ? 1 : 0;
+process.exitCode = problems.length ? 3 : 0;

@@ -91,22 +91,32 @@ final class Manifests {
 
   /** {@code kubectl kustomize <dir>}: the rendered multi-document YAML; fails with kubectl's error output. */
   static String kustomize(Path kubectl, String dir) {
+    return run(root(), "", 0, kubectl.toString(), "kustomize", file(dir).toString());
+  }
+
+  /**
+   * Runs a command with {@code stdin}, in {@code dir}; returns its output when it exits 0 or {@code alsoOk}, and
+   * fails with its error output otherwise or after 10 minutes.
+   */
+  static String run(Path dir, String stdin, int alsoOk, String... command) {
     try {
-      Path out = Files.createTempFile("kustomize", ".yaml");
-      Path err = Files.createTempFile("kustomize", ".err");
+      Path in = Files.writeString(Files.createTempFile("k8s-test", ".in"), stdin);
+      Path out = Files.createTempFile("k8s-test", ".out");
+      Path err = Files.createTempFile("k8s-test", ".err");
       try {
-        Process process = new ProcessBuilder(kubectl.toString(), "kustomize", file(dir).toString())
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectInput(in.toFile())
             .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+        if (!process.waitFor(10, TimeUnit.MINUTES)) {
           process.destroyForcibly();
-          throw new AssertionError("kubectl kustomize " + dir + " did not finish in 120s");
+          throw new AssertionError(String.join(" ", command) + " did not finish in 10 minutes");
         }
-        if (process.exitValue() != 0) {
-          throw new AssertionError("kubectl kustomize " + dir + " failed (exit " + process.exitValue() + "):\n"
+        if (process.exitValue() != 0 && process.exitValue() != alsoOk) {
+          throw new AssertionError(String.join(" ", command) + " failed (exit " + process.exitValue() + "):\n"
               + Files.readString(err));
         }
         return Files.readString(out);
       } finally {
+        Files.deleteIfExists(in);
         Files.deleteIfExists(out);
         Files.deleteIfExists(err);
       }

@@ -5,13 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Rendered objects against their published schemas: k8s/validate/validate.mjs with the npm packages
@@ -23,8 +20,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class SchemaValidation {
 
-  static final List<String> FILES = List.of("package.json", "package-lock.json", "validate.mjs");
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Path DIR = Manifests.root().resolve("target/k8s-validate");
 
   private SchemaValidation() {
@@ -34,13 +29,13 @@ final class SchemaValidation {
   static List<String> problems(List<JsonNode> objects) {
     Path node = tool("node");
     install();
-    String out;
     try {
-      out = run(DIR, JSON.writeValueAsString(objects), node.toString(), "validate.mjs");
+      String out = Manifests.run(DIR, new ObjectMapper().writeValueAsString(objects), 3, node.toString(),
+          "validate.mjs");
+      return out.lines().toList();
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
-    return out.isBlank() ? List.of() : Arrays.asList(out.strip().split("\n"));
   }
 
   private static Path tool(String name) {
@@ -51,53 +46,19 @@ final class SchemaValidation {
   /** {@code npm ci} into target/k8s-validate unless it already holds this lock file's packages. */
   private static synchronized void install() {
     try {
-      Path lock = DIR.resolve("package-lock.json");
       Path source = Manifests.file("k8s/validate");
+      Path lock = DIR.resolve("package-lock.json");
       boolean current = Files.isDirectory(DIR.resolve("node_modules")) && Files.isRegularFile(lock)
           && Files.mismatch(lock, source.resolve("package-lock.json")) == -1;
       Files.createDirectories(DIR);
-      for (String file : FILES) {
+      for (String file : List.of("package.json", "package-lock.json", "validate.mjs")) {
         Files.copy(source.resolve(file), DIR.resolve(file), StandardCopyOption.REPLACE_EXISTING);
       }
       if (!current) {
-        run(DIR, "", tool("npm").toString(), "ci", "--prefer-offline", "--no-audit", "--no-fund");
+        Manifests.run(DIR, "", 0, tool("npm").toString(), "ci", "--prefer-offline", "--no-audit", "--no-fund");
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Runs a command; exit 0 or 1 with output returns stdout (1 = problems found), anything else fails. */
-  private static String run(Path dir, String stdin, String... command) {
-    try {
-      Path out = Files.createTempFile(DIR, "out", ".txt");
-      Path err = Files.createTempFile(DIR, "err", ".txt");
-      try {
-        Process process = new ProcessBuilder(command).directory(dir.toFile())
-            .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        try (var in = process.getOutputStream()) {
-          in.write(stdin.getBytes(StandardCharsets.UTF_8));
-        }
-        if (!process.waitFor(10, TimeUnit.MINUTES)) {
-          process.destroyForcibly();
-          throw new AssertionError(String.join(" ", command) + " did not finish in 10 minutes");
-        }
-        String stdout = Files.readString(out);
-        boolean problemsFound = process.exitValue() == 1 && !stdout.isBlank();
-        if (process.exitValue() != 0 && !problemsFound) {
-          throw new AssertionError(String.join(" ", command) + " failed (exit " + process.exitValue() + "):\n"
-              + Files.readString(err));
-        }
-        return stdout;
-      } finally {
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(err);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
     }
   }
 }
