@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.TestAbortedException;
 
@@ -36,6 +39,18 @@ class SchemaValidationTest {
     List<String> problems = new ArrayList<>(SchemaValidation.problems(objects));
     objects.forEach(o -> problems.addAll(StrictModel.problems(Manifests.toModel(o))));
     assertThat(problems).isEmpty();
+  }
+
+  /** A new overlay or component under k8s/ joins the validation above instead of staying unseen. */
+  @Test
+  void everyKustomizationUnderK8sIsRendered() throws IOException {
+    try (Stream<Path> files = Files.walk(Manifests.file("k8s"))) {
+      assertThat(files.filter(f -> f.getFileName().toString().equals("kustomization.yaml"))
+          .map(f -> Manifests.root().relativize(f.getParent()).toString()))
+          .filteredOn(d -> !d.equals("k8s/base") && !RENDERINGS.contains(d)
+              && Manifests.COMPONENTS.stream().noneMatch(c -> d.startsWith(c + "/") || d.equals(c)))
+          .as("kustomizations neither in RENDERINGS nor in Manifests.COMPONENTS").isEmpty();
+    }
   }
 
   @Test
