@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * over real sockets against the real service, on the public and the management port: the status, whether the
  * server closes, and that a well-formed request pipelined behind a closing answer is never answered.
  */
-class ConformanceTest {
+public class ConformanceTest {
 
   private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] (\\d{3}) ");
   private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^content-length: *(\\d+)");
@@ -144,7 +144,7 @@ class ConformanceTest {
     return statuses;
   }
 
-  static byte[] unescape(String escaped) {
+  public static byte[] unescape(String escaped) {
     StringBuilder out = new StringBuilder();
     Matcher escape = ESCAPE.matcher(escaped);
     int at = 0;
