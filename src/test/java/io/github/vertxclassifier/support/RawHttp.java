@@ -87,7 +87,16 @@ public final class RawHttp {
    * stream if {@code endStream}, then reads until the server closes or stays silent for {@code quiet}.
    */
   public static Exchange sendRaw(int port, byte[] request, Duration quiet, boolean endStream) {
-    try (Socket socket = connect(port, quiet)) {
+    return sendRaw(port, request, quiet, endStream, sofar -> false);
+  }
+
+  /**
+   * As {@link #sendRaw(int, byte[], Duration, boolean)}, but stops reading as soon as {@code complete} holds for
+   * what arrived: an event to wait for instead of silence. {@code timeout} then only bounds a failing exchange.
+   */
+  public static Exchange sendRaw(int port, byte[] request, Duration timeout, boolean endStream,
+      Predicate<Exchange> complete) {
+    try (Socket socket = connect(port, timeout)) {
       try {
         socket.getOutputStream().write(request);
         socket.getOutputStream().flush();
@@ -97,7 +106,7 @@ public final class RawHttp {
       } catch (IOException closedEarly) {
         // the server closed before everything was written: read what it answered
       }
-      return readUntil(socket.getInputStream(), sofar -> false);
+      return readUntil(socket.getInputStream(), complete);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -3,7 +3,7 @@ package io.github.vertxclassifier.http.guard;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -23,12 +23,13 @@ import java.util.logging.Logger;
  *   <li>back-pressure: at each head boundary, when {@link ConnectionState#MAX_UNANSWERED} requests are
  *       unanswered or the channel is not writable (its outbound bytes are above the high-water mark), the rest of
  *       the bytes read is held and the channel stops reading (auto-read off) until an answer ends or the channel
- *       is writable again. Held bytes are at most what one read returned (64 KiB with Netty's adaptive
- *       allocator), plus one more when Vert.x turns auto-read on behind our back; past {@link #MAX_HELD_BYTES}
- *       the connection is closed, and that is logged once.</li>
+ *       is writable again. Vert.x turns auto-read on again when its own queue empties: the {@code read} it then
+ *       asks for is not passed on while bytes are held, and auto-read goes off again. Held bytes are therefore at
+ *       most what one read returned (64 KiB with Netty's adaptive allocator); past {@link #MAX_HELD_BYTES}
+ *       (out of reach) the connection is closed, and that is logged once.</li>
  * </ul>
  */
-final class RequestHeads extends ChannelInboundHandlerAdapter {
+final class RequestHeads extends ChannelDuplexHandler {
 
   private static final Logger LOG = Logger.getLogger(RequestHeads.class.getName());
   /** Held bytes beyond which a connection is closed (a hard limit that back-pressure keeps out of reach). */
@@ -147,6 +148,16 @@ final class RequestHeads extends ChannelInboundHandlerAdapter {
     if (held == null && state.inbound() != ConnectionState.Inbound.DISCARDING) {
       ctx.channel().config().setAutoRead(true); // and reads at once
     }
+  }
+
+  /** Reading is asked for (auto-read turned on, or a read completed): not while bytes are held. */
+  @Override
+  public void read(ChannelHandlerContext ctx) {
+    if (held != null) {
+      ctx.channel().config().setAutoRead(false);
+      return;
+    }
+    ctx.read();
   }
 
   @Override
