@@ -180,6 +180,8 @@ class UnreadAnswersIT {
       last = now;
       Thread.sleep(50); // a sampling interval, not a wait for an outcome
     }
+    System.out.printf("UnreadAnswersIT: RSS %d MiB before, peak growth %.1f MiB while held back%n", before >> 20,
+        (peak - before) / (double) (1 << 20));
     return peak;
   }
 
