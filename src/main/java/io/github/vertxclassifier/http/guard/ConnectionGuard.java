@@ -4,7 +4,7 @@ import io.github.vertxclassifier.config.ServiceConfig;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.CodecException;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -109,11 +109,12 @@ public final class ConnectionGuard {
   }
 
   /**
-   * Resets and broken pipes are the client's business, and so is a request that could not be decoded (Vert.x
-   * reports its cause once the 400 is written); anything else is logged, once per process.
+   * Resets and broken pipes are the client's business, and so are a request that could not be decoded (Vert.x
+   * reports its cause once the 400 is written) and a connection closed in the middle of one; anything else (such
+   * as a handler's limit, which closes the connection) is logged, once per process.
    */
   private static void exception(Throwable error) {
-    boolean clients = error instanceof IOException || error instanceof DecoderException
+    boolean clients = error instanceof IOException || error instanceof CodecException
         || error instanceof IllegalArgumentException;
     if (!clients && ERROR_LOGGED.compareAndSet(false, true)) {
       LOG.warning("a connection failed (further failures are not logged): " + error);
