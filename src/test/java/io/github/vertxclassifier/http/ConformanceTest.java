@@ -121,6 +121,24 @@ public class ConformanceTest {
     assertThat(exchange.body()).as(target).isEqualTo(ExpectedAnswer.body("/"));
   }
 
+  /**
+   * RFC 9110 9.3.2, 6.6.1: a HEAD whose request line (414) or header section (431) is over the limit, which the
+   * decoder gives up on before the head ends, is answered with a Date and without content, on both ports.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"414 public", "414 management", "431 public", "431 management"})
+  void aHeadOverTheLimitsIsAnsweredWithoutContent(String variant) {
+    String filler = "a".repeat(9_000);
+    String request = variant.startsWith("414") ? "HEAD /" + filler + " HTTP/1.1\r\nHost: x\r\n\r\n"
+        : "HEAD / HTTP/1.1\r\nHost: x\r\nX-A: " + filler + "\r\n\r\n";
+    int port = variant.endsWith("public") ? service.httpPort() : service.managementPort();
+    RawHttp.Exchange exchange = send(port, request.getBytes(StandardCharsets.ISO_8859_1));
+    assertThat(statuses(exchange.text())).as(variant).containsExactly(Integer.parseInt(variant.substring(0, 3)));
+    assertThat(RawHttp.header(exchange, "date")).as(variant).matches(IMF_FIXDATE);
+    assertThat(exchange.text()).as(variant).endsWith("\r\n\r\n");
+    assertThat(exchange.closedByServer()).as(variant).isTrue();
+  }
+
   @Test
   void absoluteFormWithPathClassifiesThePath() {
     RawHttp.Exchange exchange = RawHttp.exchange(service.httpPort(), RawHttp.get("http://x/helloworld?q"));

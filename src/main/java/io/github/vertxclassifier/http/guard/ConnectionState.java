@@ -30,7 +30,7 @@ final class ConnectionState {
   private Inbound inbound = Inbound.SCANNING;
   private long clock; // seconds, ticked by HeaderDeadline
   private long headStartedAt = -1; // the tick at which the current incomplete head began; -1: none
-  private boolean incompleteHeadIsHead; // that head is a HEAD request, as far as its first bytes tell
+  private boolean lastHeadIsHead; // the head the scanner saw last is a HEAD request, as far as its first bytes tell
   private int unanswered;
   private Runnable whenAnswered; // set while reading is held back for answers to drain
 
@@ -66,17 +66,20 @@ final class ConnectionState {
     if (headStartedAt < 0) {
       headStartedAt = clock;
     }
-    incompleteHeadIsHead = headMethod;
+    lastHeadIsHead = headMethod;
   }
 
-  void headComplete() {
+  void headComplete(boolean headMethod) {
     headStartedAt = -1;
-    incompleteHeadIsHead = false;
+    lastHeadIsHead = headMethod;
   }
 
-  /** True when the head the decoder could not finish (414, 431) is a HEAD request: its answer has no content. */
-  boolean incompleteHeadIsHead() {
-    return incompleteHeadIsHead;
+  /**
+   * True when the head the scanner saw last (complete or not) is a HEAD request: the one the decoder gave up on
+   * (414, 431), unless the client pipelined more behind it in the same read.
+   */
+  boolean lastHeadIsHead() {
+    return lastHeadIsHead;
   }
 
   /** Seconds since the current incomplete head began; -1 when there is none. */

@@ -33,7 +33,7 @@ final class HeaderDeadline extends ChannelInboundHandlerAdapter {
     state.tick();
     if (state.headAge() > timeoutSeconds) {
       ticks.cancel(false);
-      boolean headRequest = state.incompleteHeadIsHead();
+      boolean headRequest = state.lastHeadIsHead();
       state.endInbound();
       // From this handler's place at the head of the pipeline: past the codec, which holds no response for it.
       ctx.writeAndFlush(GuardResponses.requestTimeout(headRequest)).addListener(ChannelFutureListener.CLOSE);

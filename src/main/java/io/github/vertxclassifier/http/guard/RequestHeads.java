@@ -102,7 +102,7 @@ final class RequestHeads extends ChannelDuplexHandler {
         reject(ctx);
         return;
       }
-      state.headComplete();
+      state.headComplete(scanner.head());
       state.requestPassed();
       at = next;
       contentLeft = scanner.contentLength();

@@ -41,8 +41,8 @@ final class RequestTargets extends ChannelInboundHandlerAdapter {
     checkTarget(request);
     if (request.decoderResult().isFailure()) {
       request.setProtocolVersion(HttpVersion.HTTP_1_1);
-      if (!(request.decoderResult().cause() instanceof MalformedRequest) && state.incompleteHeadIsHead()) {
-        request.setMethod(HttpMethod.HEAD); // the decoder gave up on the head (414, 431): RFC 9110 9.3.2
+      if (!(request.decoderResult().cause() instanceof MalformedRequest) && state.lastHeadIsHead()) {
+        request.setMethod(HttpMethod.HEAD); // the decoder gave up on its request line (414): RFC 9110 9.3.2
       }
     } else if (!request.headers().contains(HttpHeaderNames.HOST)) {
       // HTTP/1.1 without it was refused by the scanner.
