@@ -2,7 +2,7 @@ package io.github.vertxclassifier;
 
 import io.github.vertxclassifier.config.ServiceConfig;
 import io.github.vertxclassifier.http.ClassifierVerticle;
-import io.github.vertxclassifier.http.ConnectionGuard;
+import io.github.vertxclassifier.http.guard.ConnectionGuard;
 import io.github.vertxclassifier.management.ManagementVerticle;
 import io.github.vertxclassifier.metrics.ServiceMetrics;
 import io.github.vertxclassifier.warmup.WarmUp;

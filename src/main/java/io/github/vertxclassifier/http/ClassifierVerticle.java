@@ -3,6 +3,7 @@ package io.github.vertxclassifier.http;
 import io.github.vertxclassifier.classifier.ClassificationText;
 import io.github.vertxclassifier.classifier.SiteClassifier;
 import io.github.vertxclassifier.config.ServiceConfig;
+import io.github.vertxclassifier.http.guard.ConnectionGuard;
 import io.github.vertxclassifier.metrics.RequestMeters;
 import io.github.vertxclassifier.metrics.ServiceMetrics;
 import io.vertx.core.Future;

@@ -1,15 +1,20 @@
 package io.github.vertxclassifier.http;
 
+import io.github.vertxclassifier.http.guard.HttpDate;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 
 /**
- * Answers requests the HTTP decoder could not parse: 414 for a request line over the limit, 431 for
- * headers over the limit, 400 for everything else, always closing the connection (the byte stream can't be
- * trusted past a parse error). Vert.x's default handler closes some of these without any answer.
+ * Answers requests the connection guard or the HTTP decoder refused: 414 for a request line over the limit, 431
+ * for headers over the limit, 400 for everything else, always closing the connection (the byte stream can't be
+ * trusted past a parse error). Each answer has a Date (RFC 9110 6.6.1), and no content when the request was a
+ * HEAD (RFC 9110 9.3.2; the guard tells a HEAD from its first bytes). Vert.x's default handler closes some of
+ * these without any answer.
  */
 public final class InvalidRequests {
 
@@ -31,10 +36,15 @@ public final class InvalidRequests {
       status = 400;
       body = "Bad Request\n";
     }
-    request.response()
+    HttpServerResponse response = request.response()
         .setStatusCode(status)
+        .putHeader(HttpHeaders.DATE, HttpDate.now())
         .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
-        .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE)
-        .end(body);
+        .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    if (request.method() == HttpMethod.HEAD) {
+      response.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length())).end();
+    } else {
+      response.end(body);
+    }
   }
 }

@@ -1,8 +1,8 @@
 package io.github.vertxclassifier.management;
 
 import io.github.vertxclassifier.config.ServiceConfig;
-import io.github.vertxclassifier.http.ConnectionGuard;
 import io.github.vertxclassifier.http.InvalidRequests;
+import io.github.vertxclassifier.http.guard.ConnectionGuard;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.util.concurrent.EventExecutor;

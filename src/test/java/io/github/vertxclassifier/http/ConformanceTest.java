@@ -25,22 +25,25 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The conformance corpus ({@code conformance/cases.txt}, each case citing its RFC 9110/9112 section) played
  * over real sockets against the real service, on the public and the management port: the status, whether the
- * server closes, and that a well-formed request pipelined behind a closing answer is never answered.
+ * server closes, that a well-formed request pipelined behind a closing answer is never answered, that a refusal
+ * carries a Date (RFC 9110 6.6.1) and, to a HEAD, no content (RFC 9110 9.3.2). Every exchange waits for an
+ * event: the server closing, or the answers expected having arrived whole.
  */
-class ConformanceTest {
+public class ConformanceTest {
 
   private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] (\\d{3}) ");
   private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^content-length: *(\\d+)");
   private static final Pattern ESCAPE = Pattern.compile("\\\\(?:x([0-9a-fA-F]{2})|(.))");
-  private static final Duration QUIET = Duration.ofMillis(1500);
+  private static final Pattern IMF_FIXDATE = Pattern.compile("\\w{3}, \\d{2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+  /** Only bounds an exchange that fails: every exchange ends on an event. */
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private static InProcessService service;
 
   @BeforeAll
   static void start() {
     service = InProcessService.start();
-    // A first answer from each port, with time to spare: a cold JVM on a busy machine may take over the
-    // half second RawHttp.exchange waits.
+    // A first answer from each port.
     byte[] close = "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         .getBytes(StandardCharsets.US_ASCII);
     assertThat(statuses(send(service.httpPort(), close).text())).containsExactly(200);
@@ -82,14 +85,20 @@ class ConformanceTest {
     String path = port.equals("public") ? "/helloworld" : "/health/live";
     byte[] request = unescape(c.request().replace("{path}", path)
         + "GET " + path + " HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n");
-    RawHttp.Exchange exchange = send(port.equals("public") ? service.httpPort() : service.managementPort(), request);
+    int answers = c.expectation().equals("ok keep") ? 2 : Integer.MAX_VALUE; // else: until the server closes
+    RawHttp.Exchange exchange = send(port.equals("public") ? service.httpPort() : service.managementPort(), request,
+        answers);
     List<Integer> statuses = statuses(exchange.text());
     String seen = c + " on the " + port + " port got " + printable(exchange.text());
     switch (c.expectation()) {
-      case "400 close" -> {
+      case "400 close", "400 head close" -> {
         assertThat(statuses).as(seen).containsExactly(400);
         assertThat(RawHttp.header(exchange, "connection")).as(seen).isEqualToIgnoringCase("close");
+        assertThat(RawHttp.header(exchange, "date")).as(seen).matches(IMF_FIXDATE);
         assertThat(exchange.closedByServer()).as(seen).isTrue();
+        if (c.expectation().startsWith("400 head")) {
+          assertThat(exchange.text()).as(seen).endsWith("\r\n\r\n"); // the head, and no content after it
+        }
       }
       case "ok close" -> {
         assertThat(statuses).as(seen).containsExactly(200);
@@ -112,15 +121,57 @@ class ConformanceTest {
     assertThat(exchange.body()).as(target).isEqualTo(ExpectedAnswer.body("/"));
   }
 
+  /**
+   * RFC 9110 9.3.2, 6.6.1: a HEAD whose request line (414) or header section (431) is over the limit, which the
+   * decoder gives up on before the head ends, is answered with a Date and without content, on both ports.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"414 public", "414 management", "431 public", "431 management"})
+  void aHeadOverTheLimitsIsAnsweredWithoutContent(String variant) {
+    String filler = "a".repeat(9_000);
+    String request = variant.startsWith("414") ? "HEAD /" + filler + " HTTP/1.1\r\nHost: x\r\n\r\n"
+        : "HEAD / HTTP/1.1\r\nHost: x\r\nX-A: " + filler + "\r\n\r\n";
+    int port = variant.endsWith("public") ? service.httpPort() : service.managementPort();
+    RawHttp.Exchange exchange = send(port, request.getBytes(StandardCharsets.ISO_8859_1));
+    assertThat(statuses(exchange.text())).as(variant).containsExactly(Integer.parseInt(variant.substring(0, 3)));
+    assertThat(RawHttp.header(exchange, "date")).as(variant).matches(IMF_FIXDATE);
+    assertThat(exchange.text()).as(variant).endsWith("\r\n\r\n");
+    assertThat(exchange.closedByServer()).as(variant).isTrue();
+  }
+
   @Test
   void absoluteFormWithPathClassifiesThePath() {
     RawHttp.Exchange exchange = RawHttp.exchange(service.httpPort(), RawHttp.get("http://x/helloworld?q"));
     assertThat(exchange.body()).isEqualTo(ExpectedAnswer.body("/helloworld"));
   }
 
-  /** Writes everything at once, then reads until the server closes or stays silent for QUIET. */
+  /** Writes everything at once, then reads until the server closes. */
   static RawHttp.Exchange send(int port, byte[] request) {
-    return RawHttp.sendRaw(port, request, QUIET, false);
+    return send(port, request, Integer.MAX_VALUE);
+  }
+
+  /** Writes everything at once, then reads until the server closes or {@code answers} whole answers arrived. */
+  static RawHttp.Exchange send(int port, byte[] request, int answers) {
+    return RawHttp.sendRaw(port, request, TIMEOUT, false, sofar -> wholeAnswers(sofar.text()) >= answers);
+  }
+
+  /** How many whole answers (head and Content-Length body) {@code text} holds. */
+  static int wholeAnswers(String text) {
+    int answers = 0;
+    int at = 0;
+    while (true) {
+      int headEnd = text.indexOf("\r\n\r\n", at);
+      if (headEnd < 0) {
+        return answers;
+      }
+      Matcher length = CONTENT_LENGTH.matcher(text.substring(at, headEnd));
+      int end = headEnd + 4 + (length.find() ? Integer.parseInt(length.group(1)) : 0);
+      if (end > text.length()) {
+        return answers;
+      }
+      answers++;
+      at = end;
+    }
   }
 
   /**
@@ -144,7 +195,7 @@ class ConformanceTest {
     return statuses;
   }
 
-  static byte[] unescape(String escaped) {
+  public static byte[] unescape(String escaped) {
     StringBuilder out = new StringBuilder();
     Matcher escape = ESCAPE.matcher(escaped);
     int at = 0;

@@ -2,6 +2,7 @@ package io.github.vertxclassifier.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.vertxclassifier.http.guard.AbsoluteForm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -49,14 +50,14 @@ class RequestTargetTest {
       "http://host/p?q|http://host/p?q|/p",
   })
   void withPathGivesAnAbsoluteFormTargetTheRootPath(String target, String withPath, String path) {
-    assertThat(RequestTarget.withPath(target)).isEqualTo(withPath);
+    assertThat(AbsoluteForm.withPath(target)).isEqualTo(withPath);
     assertThat(path(withPath)).isEqualTo(path);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "*", "foo", "host:80", "://x/y", "1http://h/p", "http:/h/p"})
   void withPathIsNullForOtherForms(String target) {
-    assertThat(RequestTarget.withPath(target)).isNull();
+    assertThat(AbsoluteForm.withPath(target)).isNull();
   }
 
   @Test

@@ -67,15 +67,16 @@ public final class RawHttp {
   }
 
   /**
-   * Sends {@code request} and reads one response: up to the end of its Content-Length body, or until the
-   * server closes, or (for a response with no length, or a HEAD) until it stays silent for two seconds (a first
-   * request loads classes: on a busy shared machine that took more than half a second).
+   * Sends {@code request} and reads one response: up to the end of its head for a HEAD, of its Content-Length
+   * body otherwise, or until the server closes (a response with {@code Connection: close} is read to the close).
+   * Every exchange ends on one of these events; the 30 s socket timeout only bounds one that fails.
    */
   public static Exchange exchange(int port, byte[] request) {
-    try (Socket socket = connect(port, Duration.ofSeconds(2))) {
+    boolean head = new String(request, 0, Math.min(5, request.length), StandardCharsets.ISO_8859_1).equals("HEAD ");
+    try (Socket socket = connect(port, Duration.ofSeconds(30))) {
       socket.getOutputStream().write(request);
       socket.getOutputStream().flush();
-      return readUntil(socket.getInputStream(), RawHttp::isOneWholeResponse);
+      return readUntil(socket.getInputStream(), sofar -> isOneWholeResponse(sofar, head));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -87,7 +88,16 @@ public final class RawHttp {
    * stream if {@code endStream}, then reads until the server closes or stays silent for {@code quiet}.
    */
   public static Exchange sendRaw(int port, byte[] request, Duration quiet, boolean endStream) {
-    try (Socket socket = connect(port, quiet)) {
+    return sendRaw(port, request, quiet, endStream, sofar -> false);
+  }
+
+  /**
+   * As {@link #sendRaw(int, byte[], Duration, boolean)}, but stops reading as soon as {@code complete} holds for
+   * what arrived: an event to wait for instead of silence. {@code timeout} then only bounds a failing exchange.
+   */
+  public static Exchange sendRaw(int port, byte[] request, Duration timeout, boolean endStream,
+      Predicate<Exchange> complete) {
+    try (Socket socket = connect(port, timeout)) {
       try {
         socket.getOutputStream().write(request);
         socket.getOutputStream().flush();
@@ -97,7 +107,7 @@ public final class RawHttp {
       } catch (IOException closedEarly) {
         // the server closed before everything was written: read what it answered
       }
-      return readUntil(socket.getInputStream(), sofar -> false);
+      return readUntil(socket.getInputStream(), complete);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -152,13 +162,14 @@ public final class RawHttp {
     }
   }
 
-  /** One whole response with a Content-Length body, on a connection the server keeps open. */
-  private static boolean isOneWholeResponse(Exchange sofar) {
+  /** One whole response (a head alone for a HEAD, else with its Content-Length body) the server keeps open. */
+  private static boolean isOneWholeResponse(Exchange sofar, boolean head) {
     String text = sofar.text();
     int headEnd = text.indexOf("\r\n\r\n");
+    if (headEnd < 0 || "close".equalsIgnoreCase(header(sofar, "connection"))) {
+      return false;
+    }
     String length = header(sofar, "content-length");
-    boolean closing = "close".equalsIgnoreCase(header(sofar, "connection"));
-    return headEnd >= 0 && length != null && !closing && Integer.parseInt(length) > 0
-        && text.length() - headEnd - 4 >= Integer.parseInt(length);
+    return head || length != null && text.length() - headEnd - 4 >= Integer.parseInt(length);
   }
 }

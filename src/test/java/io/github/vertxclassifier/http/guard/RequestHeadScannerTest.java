@@ -1,7 +1,8 @@
-package io.github.vertxclassifier.http;
+package io.github.vertxclassifier.http.guard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.vertxclassifier.http.ConformanceTest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
@@ -47,7 +48,7 @@ class RequestHeadScannerTest {
   }
 
   static Stream<String> corpus() throws IOException {
-    String text = new String(RequestHeadScannerTest.class.getResourceAsStream("conformance/cases.txt").readAllBytes(),
+    String text = new String(ConformanceTest.class.getResourceAsStream("conformance/cases.txt").readAllBytes(),
         StandardCharsets.UTF_8);
     return text.lines().filter(line -> !line.isBlank() && !line.startsWith("#"))
         .map(line -> line.split("\\|", 4)[3].trim().replace("{path}", "/p") + "GET /p HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n");

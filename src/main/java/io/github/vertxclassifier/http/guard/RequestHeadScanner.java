@@ -1,4 +1,4 @@
-package io.github.vertxclassifier.http;
+package io.github.vertxclassifier.http.guard;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ByteProcessor;
@@ -23,9 +23,11 @@ import io.netty.util.ByteProcessor;
  * connection; not thread-safe.
  *
  * <p>Written here because nothing maintained does this job in front of Netty: its {@code HttpRequestDecoder}
- * (4.2.18, the newest with native epoll in the repository this project builds from) folds obs-fold, accepts
- * bare LF, and skips its several-Content-Length check for HTTP/1.0, which let a request hidden in a body be
- * served (CL.CL smuggling; docs/reliability.md). The decoder still parses every head this scanner passes.
+ * (4.2.18, the newest with native epoll in the repository this project builds from) folds obs-fold and skips
+ * its several-Content-Length check for HTTP/1.0, which let a request hidden in a body be served (CL.CL
+ * smuggling; docs/reliability.md). A bare LF it rejects itself since 4.2 (strict line parsing, on by default);
+ * the scanner rejects it too, so that every malformed head gets the same answer whichever part sees it first.
+ * The decoder still parses every head this scanner passes.
  */
 final class RequestHeadScanner implements ByteProcessor {
 
@@ -40,8 +42,6 @@ final class RequestHeadScanner implements ByteProcessor {
   // Byte classes.
   private static final byte[] CLASSES = new byte[256];
   private static final int TOKEN = 1;
-  private static final int REG_NAME = 2; // unreserved and sub-delims (RFC 3986 3.2.2)
-  private static final int HEX = 4;
   private static final int VALUE = 8; // field-vchar, SP, HTAB (RFC 9110 5.5)
   private static final int LINE = 16; // allowed in a request line: not a control byte except HTAB
 
@@ -53,12 +53,6 @@ final class RequestHeadScanner implements ByteProcessor {
       if (alpha || digit || "!#$%&'*+-.^_`|~".indexOf(b) >= 0) {
         c |= TOKEN;
       }
-      if (alpha || digit || "-._~!$&'()*+,;=".indexOf(b) >= 0) {
-        c |= REG_NAME;
-      }
-      if (digit || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F')) {
-        c |= HEX;
-      }
       if (b == '\t' || (b >= 0x20 && b != 0x7F)) {
         c |= VALUE | LINE;
       }
@@ -66,17 +60,13 @@ final class RequestHeadScanner implements ByteProcessor {
     }
   }
 
-  // Where the scan is.
-  private static final int PREAMBLE = 0;
-  private static final int REQUEST_LINE = 1;
-  private static final int REQUEST_LINE_CR = 2;
-  private static final int LINE_START = 3;
-  private static final int NAME = 4;
-  private static final int FIELD_VALUE = 5;
-  private static final int FIELD_VALUE_CR = 6;
-  private static final int END_CR = 7;
-  private static final int DONE = 8;
-  private static final int BAD = 9;
+  /** Where the scan is. */
+  private enum State {
+    PREAMBLE, REQUEST_LINE, REQUEST_LINE_CR, LINE_START, NAME, FIELD_VALUE, FIELD_VALUE_CR, END_CR, DONE, BAD
+  }
+
+  /** The first bytes of a HEAD request line: a malformed HEAD request is answered without content. */
+  private static final String HEAD_METHOD = "HEAD ";
 
   // Fields whose values are checked; bits of the candidates still matching while a name is read.
   private static final int OTHER = 0;
@@ -85,26 +75,17 @@ final class RequestHeadScanner implements ByteProcessor {
   private static final int TRANSFER_ENCODING = 4;
   private static final String[] NAMES = {null, "host", "content-length", null, "transfer-encoding"};
 
-  // Host value states.
-  private static final int H_START = 0;
-  private static final int H_NAME = 1;
-  private static final int H_PCT1 = 2;
-  private static final int H_PCT2 = 3;
-  private static final int H_LITERAL = 4;
-  private static final int H_AFTER_LITERAL = 5;
-  private static final int H_PORT = 6;
-  private static final int H_TRAILING = 7;
-  private static final int H_BAD = 8;
-
-  private int state = PREAMBLE;
+  private State state = State.PREAMBLE;
   private String problem;
   private long versionTail; // the last 8 bytes of the request line
   private int beforeVersion; // the byte before them, which must separate the version from the target
   private int field;
   private int candidates;
   private int nameLength;
+  private int lineBytes; // of the request line so far, up to the length of HEAD_METHOD
+  private boolean head;
   private int hosts;
-  private int hostState;
+  private final HostGrammar host = new HostGrammar();
   private int contentLengths;
   private int lengthDigits;
   private boolean lengthEnded;
@@ -119,18 +100,18 @@ final class RequestHeadScanner implements ByteProcessor {
   int scan(ByteBuf buf, int from, int to) {
     int at = from;
     while (true) {
-      if (state == REQUEST_LINE) {
+      if (state == State.REQUEST_LINE && lineBytes == HEAD_METHOD.length()) {
         at = skipPlainRequestLine(buf, at, to);
       }
       int stop = buf.forEachByte(at, to - at, this);
-      if (state == BAD) {
+      if (state == State.BAD) {
         return MALFORMED;
       }
       if (stop < 0) {
         return NEED_MORE;
       }
-      if (state == REQUEST_LINE) {
-        at = stop + 1; // paused at the first byte of a request line: the rest of it goes faster
+      if (state == State.REQUEST_LINE) {
+        at = stop + 1; // paused after the method's first bytes: the rest of the line goes faster
         continue;
       }
       String verdict = verdict();
@@ -170,12 +151,17 @@ final class RequestHeadScanner implements ByteProcessor {
 
   /** True once the current head has begun (a request line byte arrived): the header deadline runs. */
   boolean started() {
-    return state != PREAMBLE && state != DONE;
+    return state != State.PREAMBLE && state != State.DONE;
   }
 
   /** The length of the content the head just completed announces: 0 for none, -1 for chunked content. */
   long contentLength() {
     return transferEncoding ? -1 : contentLength;
+  }
+
+  /** True when the current (or just rejected) head is a HEAD request, as far as its first bytes tell. */
+  boolean head() {
+    return head && lineBytes == HEAD_METHOD.length();
   }
 
   String problem() {
@@ -193,15 +179,17 @@ final class RequestHeadScanner implements ByteProcessor {
         if (b == '\r' || b == '\n') {
           return true; // empty lines before a request line are ignored
         }
-        state = REQUEST_LINE;
+        state = State.REQUEST_LINE;
         if ((CLASSES[b] & LINE) == 0) {
           return bad("control byte in the request line");
         }
         versionTail = b;
-        return false; // a pause: scan() takes the rest of the request line 8 bytes at a time
+        head = b == 'H';
+        lineBytes = 1;
+        return true;
       case REQUEST_LINE:
         if (b == '\r') {
-          state = REQUEST_LINE_CR;
+          state = State.REQUEST_LINE_CR;
           return true;
         }
         if ((CLASSES[b] & LINE) == 0) {
@@ -209,23 +197,27 @@ final class RequestHeadScanner implements ByteProcessor {
         }
         beforeVersion = (int) (versionTail >>> 56);
         versionTail = (versionTail << 8) | b;
+        if (lineBytes < HEAD_METHOD.length()) {
+          head &= HEAD_METHOD.charAt(lineBytes) == b;
+          return ++lineBytes < HEAD_METHOD.length(); // then a pause: scan() takes the rest 8 bytes at a time
+        }
         return true;
       case REQUEST_LINE_CR:
         if (b != '\n') {
           return bad("bare CR in the request line");
         }
-        state = LINE_START;
+        state = State.LINE_START;
         return true;
       case LINE_START:
         if (b == '\r') {
-          state = END_CR;
+          state = State.END_CR;
           return true;
         }
         if ((CLASSES[b] & TOKEN) == 0) {
           return bad(b == ' ' || b == '\t' ? "obs-fold or whitespace before a field line"
               : b == ':' ? "empty field name" : b == '\n' ? "bare LF" : "field name is not a token");
         }
-        state = NAME;
+        state = State.NAME;
         nameLength = 0;
         candidates = HOST | CONTENT_LENGTH | TRANSFER_ENCODING;
         matchName(b);
@@ -242,14 +234,14 @@ final class RequestHeadScanner implements ByteProcessor {
         return true;
       case FIELD_VALUE:
         if (b == '\r') {
-          state = FIELD_VALUE_CR;
+          state = State.FIELD_VALUE_CR;
           return true;
         }
         if ((CLASSES[b] & VALUE) == 0) {
           return bad(b == '\n' ? "bare LF in a field line" : "control byte in a field value");
         }
         if (field == HOST) {
-          host(b);
+          host.accept(b);
         } else if (field == CONTENT_LENGTH) {
           contentLength(b);
         }
@@ -258,20 +250,19 @@ final class RequestHeadScanner implements ByteProcessor {
         if (b != '\n') {
           return bad("bare CR in a field line");
         }
-        if (field == HOST && hostState != H_NAME && hostState != H_START && hostState != H_AFTER_LITERAL
-            && hostState != H_PORT && hostState != H_TRAILING) {
-          return bad("invalid Host");
+        if (field == HOST && !host.complete()) {
+          return bad("invalid Host"); // RFC 9110 7.2
         }
         if (field == CONTENT_LENGTH && lengthDigits == 0) {
           return bad("invalid Content-Length");
         }
-        state = LINE_START;
+        state = State.LINE_START;
         return true;
       case END_CR:
         if (b != '\n') {
           return bad("bare CR at the end of the head");
         }
-        state = DONE;
+        state = State.DONE;
         return false; // the head ends here
       default:
         return false;
@@ -292,12 +283,12 @@ final class RequestHeadScanner implements ByteProcessor {
   }
 
   private void startValue() {
-    state = FIELD_VALUE;
+    state = State.FIELD_VALUE;
     field = OTHER;
     if ((candidates & HOST) != 0 && nameLength == 4) {
       field = HOST;
       hosts++;
-      hostState = H_START;
+      host.reset();
     } else if ((candidates & CONTENT_LENGTH) != 0 && nameLength == 14) {
       field = CONTENT_LENGTH;
       contentLengths++;
@@ -306,24 +297,6 @@ final class RequestHeadScanner implements ByteProcessor {
     } else if ((candidates & TRANSFER_ENCODING) != 0 && nameLength == 17) {
       transferEncoding = true;
     }
-  }
-
-  /** One byte of a Host value: OWS uri-host [":" port] OWS, uri-host = IP-literal / IPv4address / reg-name. */
-  private void host(int b) {
-    int c = CLASSES[b];
-    boolean ows = b == ' ' || b == '\t';
-    hostState = switch (hostState) {
-      case H_START -> ows ? H_START : b == '[' ? H_LITERAL : b == '%' ? H_PCT1 : b == ':' ? H_PORT
-          : (c & REG_NAME) != 0 ? H_NAME : H_BAD;
-      case H_NAME -> b == '%' ? H_PCT1 : b == ':' ? H_PORT : ows ? H_TRAILING : (c & REG_NAME) != 0 ? H_NAME : H_BAD;
-      case H_PCT1 -> (c & HEX) != 0 ? H_PCT2 : H_BAD;
-      case H_PCT2 -> (c & HEX) != 0 ? H_NAME : H_BAD;
-      case H_LITERAL -> b == ']' ? H_AFTER_LITERAL : (c & REG_NAME) != 0 || b == ':' ? H_LITERAL : H_BAD;
-      case H_AFTER_LITERAL -> b == ':' ? H_PORT : ows ? H_TRAILING : H_BAD;
-      case H_PORT -> b >= '0' && b <= '9' ? H_PORT : ows ? H_TRAILING : H_BAD;
-      case H_TRAILING -> ows ? H_TRAILING : H_BAD;
-      default -> H_BAD;
-    };
   }
 
   /** One byte of a Content-Length value: OWS 1*DIGIT OWS (a list, even of equal values, is rejected). */
@@ -354,24 +327,23 @@ final class RequestHeadScanner implements ByteProcessor {
     if (hosts > 1 || (http11 && hosts == 0)) {
       return hosts == 0 ? "HTTP/1.1 request without Host" : "more than one Host";
     }
-    if (hosts == 1 && hostState == H_BAD) {
-      return "invalid Host";
-    }
     return null;
   }
 
   private boolean bad(String why) {
     problem = why;
-    state = BAD;
+    state = State.BAD;
     return false;
   }
 
   private void reset() {
-    state = PREAMBLE;
+    state = State.PREAMBLE;
     versionTail = 0;
     beforeVersion = 0;
     hosts = 0;
-    hostState = H_START;
+    host.reset();
+    lineBytes = 0;
+    head = false;
     contentLengths = 0;
     contentLength = 0;
     transferEncoding = false;
