@@ -20,7 +20,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * The classifier alone, without HTTP: nanoseconds per path byte for the seed's scan and the 256-entry table,
- * at the benchmark's path sizes (N=11 {@code /helloworld}, N=101 and N=1001 {@code /} + helloworld repeated).
+ * at the benchmark's path sizes (N=1 {@code /}, N=11 {@code /helloworld}, N=101 and N=1001 {@code /} + helloworld
+ * repeated).
  *
  * <p>Each invocation classifies {@link #PATHS} distinct String objects of the same N (so the JIT cannot
  * hoist one constant input), and {@code @OperationsPerInvocation(PATHS * N)} makes the reported score
@@ -42,6 +43,7 @@ public class ClassifierBenchmark {
   public SiteClassifier.Algorithm algorithm;
 
   private SiteClassifier classifier;
+  private String[] paths1;
   private String[] paths11;
   private String[] paths101;
   private String[] paths1001;
@@ -67,6 +69,7 @@ public class ClassifierBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     classifier = SiteClassifier.create(algorithm);
+    paths1 = paths(1);
     paths11 = paths(11);
     paths101 = paths(101);
     paths1001 = paths(1001);
@@ -79,6 +82,12 @@ public class ClassifierBenchmark {
       bh.consume(classifier.classify(path, counts));
       bh.consume(counts[0] + counts[1] + counts[2] + counts[3]);
     }
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(PATHS)
+  public void n0001(Blackhole bh) {
+    classifyAll(paths1, bh);
   }
 
   @Benchmark
