@@ -15,8 +15,8 @@ would send it. Two modes:
 The instant check:
 
 Variables: $job = JOB, $namespace = NAMESPACE, $pod = one pod at a time (Grafana's single-value form),
-$datasource dropped, other variables their current value, $__rate_interval = 1m (Prometheus scrapes every 2s here), $__interval = 10s,
-$__range = 1m. Each query is evaluated at TIME (an instant in the load test, before the rolling restart).
+$datasource dropped, other variables their current value, $__rate_interval = 1m (Prometheus scrapes every 2s
+here), $__interval = 10s, $__range = 1m. Each query is evaluated at TIME (an instant in the load test, before the rolling restart).
 
 One line per check, "ok - ..." or "FAIL - ...":
   - every panel query returns data for each replica pod (queries that select only 5xx answers must return
@@ -205,7 +205,7 @@ SCALING_PANELS = [
 def legend_text(legend, metric, pod_labels):
     metric = {**metric, "pod": pod_labels.get(metric.get("pod"), metric.get("pod", ""))}
     text = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: str(metric.get(m.group(1), "")), legend or "")
-    return text.strip() or json.dumps(metric)
+    return text.replace("vert.x-eventloop-thread-", "loop ").strip() or json.dumps(metric)
 
 
 def record(argv):
@@ -239,6 +239,7 @@ def record(argv):
             steps[-1][1] = float(stamp)
     for i, step in enumerate(steps):
         step[1] = step[1] or (steps[i + 1][0] if i + 1 < len(steps) else end)
+    origin = steps[0][0] if steps else start  # x = 0: the first step's start (after the image's start, preflight)
 
     recorded = {}
     for panel in panels(dash.get("panels", [])):
@@ -265,21 +266,25 @@ def record(argv):
               f"{sorted({t for t, _, _ in found}) or 'NONE (no such panel in the dashboard)'}")
         ax.set_title(f"{heading}" + (f"  [panel: {found[0][0]}]" if found else "  [no such panel]"),
                      fontsize=9, loc="left")
+        unit = next((p.get("fieldConfig", {}).get("defaults", {}).get("unit") for p in panels(dash.get("panels", []))
+                     if found and p.get("title") == found[0][0]), None)
+        ax.set_ylabel(unit or "", fontsize=8)
         for k, (t0, t1, conns) in enumerate(steps):
-            ax.axvspan(t0 - start, t1 - start, color="tab:blue", alpha=0.05 + 0.05 * (k % 2), lw=0)
+            ax.axvspan(t0 - origin, t1 - origin, color="tab:blue", alpha=0.05 + 0.05 * (k % 2), lw=0)
         for key, colour, text in (("deleted", "tab:red", "pod deleted (out of upstreams, SIGTERM)"),
                                   ("replacement_ready", "tab:green", "replacement ready")):
             if key in options:
-                ax.axvline(float(options[key]) - start, color=colour, ls="--", lw=1,
+                ax.axvline(float(options[key]) - origin, color=colour, ls="--", lw=1,
                            label=text if ax is axes[0] else None)
         for title, target, result in found[:1]:
             for s in sorted(result, key=lambda s: legend_text(target.get("legendFormat"), s["metric"], pod_labels)):
                 label = legend_text(target.get("legendFormat"), s["metric"], pod_labels)
-                xs = [float(t) - start for t, _ in s["values"]]
+                xs = [float(t) - origin for t, _ in s["values"]]
                 ys = [float(v) if v not in ("NaN", "+Inf", "-Inf") else math.nan for _, v in s["values"]]
                 ax.plot(xs, ys, lw=1.3, label=label, drawstyle="steps-post" if "ready" in heading.lower() else None)
                 for t0, t1, conns in steps:
-                    half = [y for x, y in zip(xs, ys) if (t0 + t1) / 2 - start <= x <= t1 - start and not math.isnan(y)]
+                    half = [y for x, y in zip(xs, ys)
+                            if (t0 + t1) / 2 - origin <= x <= t1 - origin and not math.isnan(y)]
                     if half:
                         rows.append(f"{steps.index([t0, t1, conns]) + 1},{conns},{heading},{label},"
                                     f"{sum(half) / len(half):.4g}")
@@ -287,10 +292,11 @@ def record(argv):
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         if "ready" in heading.lower():
             ax.yaxis.get_major_locator().set_params(integer=True)
-    for t0, t1, conns in steps:
-        axes[0].annotate(f"{conns} conn.", ((t0 + t1) / 2 - start, 1.0), xycoords=("data", "axes fraction"),
-                         ha="center", va="bottom", fontsize=8, color="tab:blue")
-    axes[-1].set_xlabel("seconds since the load test started (bands: its steps, connections through nginx)")
+    for ax in axes:
+        for t0, t1, conns in steps:
+            ax.annotate(f"{conns} conn.", ((t0 + t1) / 2 - origin, 0.97), xycoords=("data", "axes fraction"),
+                        ha="center", va="top", fontsize=7, color="tab:blue", alpha=0.8)
+    axes[-1].set_xlabel("seconds since the load's first step (bands: its steps, wrk connections through nginx)")
     fig.suptitle("vertx-classifier e2e: the dashboard's queries plotted from a run on podman; no Grafana here",
                  fontsize=11)
     fig.tight_layout()
