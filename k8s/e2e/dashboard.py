@@ -16,7 +16,8 @@ The instant check:
 
 Variables: $job = JOB, $namespace = NAMESPACE, $pod = one pod at a time (Grafana's single-value form),
 $datasource dropped, other variables their current value, $__rate_interval = 1m (Prometheus scrapes every 2s
-here), $__interval = 10s, $__range = 1m. Each query is evaluated at TIME (an instant in the load test, before the rolling restart).
+here), $__interval = 10s, $__range = 1m. Each query is evaluated at TIME (an instant in the load test, before
+the rolling restart).
 
 One line per check, "ok - ..." or "FAIL - ...":
   - every panel query returns data for each replica pod (queries that select only 5xx answers must return
