@@ -198,15 +198,15 @@ SCALING_PANELS = [
      lambda e, legend: "classifier_ready" in e),
     ("CPU throttled share per pod",
      lambda e, legend: "throttled" in e and "{{pod}}" in legend),
-    ("Latency p99 per pod (service's view)",
-     lambda e, legend: "histogram_quantile(0.99" in e and "{{pod}}" in legend),
+    ("Event-loop delay p99, each loop of each pod (saturation)",
+     lambda e, legend: "classifier_event_loop_delay_seconds" in e and "histogram_quantile(0.99" in e),
 ]
 
 
 def legend_text(legend, metric, pod_labels):
     metric = {**metric, "pod": pod_labels.get(metric.get("pod"), metric.get("pod", ""))}
     text = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: str(metric.get(m.group(1), "")), legend or "")
-    return text.replace("vert.x-eventloop-thread-", "loop ").strip() or json.dumps(metric)
+    return re.sub(r"(loop )?vert\.x-eventloop-thread-", "loop ", text).strip() or json.dumps(metric)
 
 
 def record(argv):
@@ -256,6 +256,7 @@ def record(argv):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
 
     fig, axes = plt.subplots(len(SCALING_PANELS), 1, figsize=(11, 2.6 * len(SCALING_PANELS)), sharex=True)
     rows = ["step,connections,panel,series,mean"]
@@ -269,7 +270,10 @@ def record(argv):
                      fontsize=9, loc="left")
         unit = next((p.get("fieldConfig", {}).get("defaults", {}).get("unit") for p in panels(dash.get("panels", []))
                      if found and p.get("title") == found[0][0]), None)
-        ax.set_ylabel(unit or "", fontsize=8)
+        ax.set_ylabel({"reqps": "req/s", "s": "seconds", "percentunit": "", "short": ""}.get(unit, unit or ""),
+                      fontsize=8)
+        if unit == "percentunit":
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         for k, (t0, t1, conns) in enumerate(steps):
             ax.axvspan(t0 - origin, t1 - origin, color="tab:blue", alpha=0.05 + 0.05 * (k % 2), lw=0)
         for key, colour, text in (("deleted", "tab:red", "pod deleted (out of upstreams, SIGTERM)"),
@@ -278,11 +282,23 @@ def record(argv):
                 ax.axvline(float(options[key]) - origin, color=colour, ls="--", lw=1,
                            label=text if ax is axes[0] else None)
         for title, target, result in found[:1]:
+            panel = next(p for p in panels(dash.get("panels", [])) if p.get("title") == title)
+            stacked = (panel.get("fieldConfig", {}).get("defaults", {}).get("custom", {}).get("stacking", {})
+                       .get("mode", "none") != "none")
+            below = {}  # stacked as Grafana draws it: each series on top of the ones before, a gap counts as 0
             for s in sorted(result, key=lambda s: legend_text(target.get("legendFormat"), s["metric"], pod_labels)):
                 label = legend_text(target.get("legendFormat"), s["metric"], pod_labels)
                 xs = [float(t) - origin for t, _ in s["values"]]
                 ys = [float(v) if v not in ("NaN", "+Inf", "-Inf") else math.nan for _, v in s["values"]]
-                ax.plot(xs, ys, lw=1.3, label=label, drawstyle="steps-post" if "ready" in heading.lower() else None)
+                if stacked:
+                    base = [below.get(x, 0.0) for x in xs]
+                    top = [b + (0.0 if math.isnan(y) else y) for b, y in zip(base, ys)]
+                    ax.fill_between(xs, base, top, alpha=0.35, lw=0)
+                    below.update(zip(xs, top))
+                    ax.plot(xs, top, lw=1.3, label=f"{label} (stacked)")
+                else:
+                    ax.plot(xs, ys, lw=1.3, label=label,
+                            drawstyle="steps-post" if "ready" in heading.lower() else None)
                 for t0, t1, conns in steps:
                     half = [y for x, y in zip(xs, ys)
                             if (t0 + t1) / 2 - origin <= x <= t1 - origin and not math.isnan(y)]
