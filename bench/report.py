@@ -7,12 +7,12 @@
 
 bench/run's CSV has one row per server, N, paths ("fixed" or "varied"), core count and round. A server's
 figure is its median round; a ratio is the median of the per-round ratios (the servers of a round ran back
-to back, under the same noise), shown with its range. It writes results.md and, as .png and .svg:
+to back, under the same noise), shown with its range. It writes results.md and, as .png:
   headline   requests/s vs N of this service, Go, Python and the nginx ceiling, fixed and varied paths, the
              marker at the median round and the bar from the slowest to the fastest round;
   variants   the other Vert.x builds as a ratio to the default one (vertx-scan) per N;
   cores      requests/s vs server cores (with --cores-chart).
-bench/metrics-overhead's CSV (round, side, requests_per_sec) gives metrics-overhead.{png,svg}: every round's
+bench/metrics-overhead's CSV (round, side, requests_per_sec) gives metrics-overhead.png: every round's
 requests/s per side, and every round's ratio to the first side.
 
 Refused runs (no numbers in the CSV) show as "refused" and are left out of ratios and charts.
@@ -231,7 +231,7 @@ def markdown(all_rows, base):
                         if (s, n, c) in by else '' for c in cores)))
     out += ['', 'Refused runs (socket errors or non-2xx responses) have no numbers. Charts: headline.png, '
             'variants.png' + (', headline-cpu.png, variants-cpu.png' if cpu_cols else '')
-            + (', cores.png' if len(cores) > 1 else '') + ' (and .svg).', '']
+            + (', cores.png' if len(cores) > 1 else '') + '.', '']
     return '\n'.join(out)
 
 
@@ -241,8 +241,6 @@ def pyplot():
     try:
         import matplotlib
         matplotlib.use('Agg')
-        matplotlib.rcParams['svg.fonttype'] = 'none'   # SVG text stays text: small, searchable files
-        matplotlib.rcParams['svg.hashsalt'] = 'vertx-classifier'   # stable ids: a redraw of the same CSV diffs clean
         import matplotlib.pyplot as plt
         from matplotlib.ticker import FuncFormatter
     except ImportError:
@@ -252,14 +250,12 @@ def pyplot():
 
 
 def save(plt, fig, out, name, footer):
-    """Writes OUT/NAME.png and .svg, with the machine, date, load and command in small print at the bottom."""
+    """Writes OUT/NAME.png, with the machine, date, load and command in small print at the bottom."""
     width = int(fig.get_figwidth() * 17)   # characters of 7-point text per line
     lines = [w for part in footer.splitlines() for w in textwrap.wrap(part, width)]
     fig.text(0.01, 0.01, '\n'.join(lines), fontsize=7, color='#555555', ha='left', va='bottom')
     fig.tight_layout(rect=(0, 0.012 * (len(lines) + 1), 1, 1))
-    for ext in ('png', 'svg'):
-        fig.savefig(os.path.join(out, '%s.%s' % (name, ext)), format=ext, dpi=110,
-                    metadata={'Date': None} if ext == 'svg' else {'Software': None})
+    fig.savefig(os.path.join(out, name + '.png'), format='png', dpi=110, metadata={'Software': None})
     plt.close(fig)
 
 
@@ -425,7 +421,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('out')
     ap.add_argument('--base-cores', type=int, default=1)
-    ap.add_argument('--cores-chart', action='store_true', help='draw cores.{png,svg} (a CORES sweep ran)')
+    ap.add_argument('--cores-chart', action='store_true', help='draw cores.png (a CORES sweep ran)')
     ap.add_argument('--metrics-overhead', action='store_true', help='OUT is a bench/metrics-overhead output')
     ap.add_argument('--labels', default='', help='with --metrics-overhead: side=legend,... e.g. '
                     '"metrics-on=Router,baseline-on=raw handler"')

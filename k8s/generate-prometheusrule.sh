@@ -4,8 +4,17 @@
 # Kustomize cannot embed a file into a CRD's spec, so the PrometheusRule is generated and committed;
 # PrometheusRuleSyncTest fails when it differs from the rule file. Rerun after every rule change:
 #   k8s/generate-prometheusrule.sh
-# Usage: generate-prometheusrule.sh [RULE_FILE [OUTPUT]]   (defaults relative to the repository root)
+# Usage: [RUNBOOK_BASE=URL] generate-prometheusrule.sh [RULE_FILE [OUTPUT]]   (paths relative to the repository root)
+# RUNBOOK_BASE replaces the rule file's runbook base (DEFAULT_RUNBOOK_BASE, the one every runbook_url starts with)
+# in the output, e.g. with the address of your copy of docs/runbook.md; the anchors (#<alert name>) stay.
 set -euo pipefail
+readonly DEFAULT_RUNBOOK_BASE="https://github.com/vertxclassifier/vertx-classifier/blob/main/docs/runbook.md"
+base="${RUNBOOK_BASE:-$DEFAULT_RUNBOOK_BASE}"
+url_pattern='^https?://[^[:space:]"#|&]+$'
+[[ "$base" =~ $url_pattern ]] || {
+  echo "generate-prometheusrule.sh: RUNBOOK_BASE must be an http(s) URL without spaces, quotes, #, | or &: $base" >&2
+  exit 2
+}
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rules="${1:-$root/grafana/alert-rules.yaml}"
 out="${2:-$root/k8s/components/monitoring/prometheus-operator/prometheusrule.yaml}"
@@ -25,7 +34,9 @@ trap 'rm -f "$tmp"' EXIT
   echo "spec:"
   # The rule file's top level (groups:) becomes spec's content: indent every non-empty line by two spaces
   # (block scalars keep their relative indentation); document markers are dropped.
-  sed -e '/^---[[:space:]]*$/d' -e '/^\.\.\.[[:space:]]*$/d' -e 's/^\(.\)/  \1/' "$rules"
+  # The runbook base is swapped as a literal string (runbook_url: "<base>#<anchor>").
+  sed -e '/^---[[:space:]]*$/d' -e '/^\.\.\.[[:space:]]*$/d' -e 's/^\(.\)/  \1/' \
+    -e "s|runbook_url: \"${DEFAULT_RUNBOOK_BASE//./\\.}#|runbook_url: \"${base}#|" "$rules"
 } > "$tmp"
 mv "$tmp" "$out"
 trap - EXIT

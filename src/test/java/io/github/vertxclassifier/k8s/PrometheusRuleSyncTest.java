@@ -84,4 +84,46 @@ class PrometheusRuleSyncTest {
     assertThat(ManifestChecks.compareRuleSpec(docs.get(0).path("spec"),
         Manifests.documents(Files.readString(rules)).get(0), "generated")).isEmpty();
   }
+
+  /** RUNBOOK_BASE swaps the default base of every runbook_url in the output; anything but a plain URL exits 2. */
+  @Test
+  void generatorReplacesTheRunbookBase(@TempDir Path dir) throws Exception {
+    String base = "https://github.com/vertxclassifier/vertx-classifier/blob/main/docs/runbook.md";
+    Path rules = dir.resolve("rules.yaml");
+    Files.writeString(rules, """
+        groups:
+          - name: g
+            rules:
+              - alert: A
+                expr: up == 0
+                annotations:
+                  runbook_url: "%s#a"
+              - alert: B
+                expr: up == 0
+                annotations:
+                  runbook_url: "%s#b"
+        """.formatted(base, base));
+    Path out = dir.resolve("prometheusrule.yaml");
+
+    Process ok = generator(rules, out, "https://git.corp.example/team/runbook.md");
+    assertThat(ok.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(ok.exitValue()).as(new String(ok.getInputStream().readAllBytes())).isZero();
+    String written = Files.readString(out);
+    assertThat(written).contains("runbook_url: \"https://git.corp.example/team/runbook.md#a\"",
+        "runbook_url: \"https://git.corp.example/team/runbook.md#b\"").doesNotContain(base);
+
+    Process bad = generator(rules, dir.resolve("other.yaml"), "https://a b|c");
+    assertThat(bad.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(bad.exitValue()).isEqualTo(2);
+    assertThat(new String(bad.getInputStream().readAllBytes()).lines()).singleElement().asString()
+        .contains("RUNBOOK_BASE must be an http(s) URL");
+    assertThat(dir.resolve("other.yaml")).doesNotExist();
+  }
+
+  private static Process generator(Path rules, Path out, String runbookBase) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder("bash", Manifests.file("k8s/generate-prometheusrule.sh").toString(),
+        rules.toString(), out.toString()).redirectErrorStream(true);
+    builder.environment().put("RUNBOOK_BASE", runbookBase);
+    return builder.start();
+  }
 }

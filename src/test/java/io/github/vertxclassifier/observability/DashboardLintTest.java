@@ -24,13 +24,37 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Lints grafana/vertx-classifier.json (Grafana dashboard-linter style) and proves each rule can fail on a
- * small bad dashboard.
+ * Lints grafana/vertx-classifier.json (Grafana dashboard-linter style, structure only: k8s/e2e/dashboard.py
+ * evaluates the queries), proves each rule can fail on a small bad dashboard, and checks the runbook links of the
+ * dashboard, the rule file and the generator share one base and land on headings of docs/runbook.md.
  */
 class DashboardLintTest {
 
-  /** Where docs/observability.md is published; the dashboard's links and the alerts' runbook_url start with it. */
-  static final String RUNBOOK = "https://git.example.com/vertx-classifier/blob/main/docs/observability.md#";
+  /**
+   * Where docs/runbook.md is published by default: the dashboard's constant variable "runbook", every alert's
+   * runbook_url and k8s/generate-prometheusrule.sh's DEFAULT_RUNBOOK_BASE carry it.
+   */
+  static final String RUNBOOK_BASE = "https://github.com/vertxclassifier/vertx-classifier/blob/main/docs/runbook.md";
+
+  /**
+   * Series issue 20 adds to the service's contract (the service's own cgroup readings, resident memory, JIT time,
+   * event-loop delay). The cgroup limits are absent where no limit is set (as on a developer machine), so a local
+   * scrape may lack them.
+   */
+  static final Set<String> ADDED_METRICS = Set.of(
+      "classifier_ready",
+      "classifier_cgroup_cpu_periods_total",
+      "classifier_cgroup_cpu_throttled_periods_total",
+      "classifier_cgroup_cpu_throttled_seconds_total",
+      "classifier_cgroup_cpu_limit_cores",
+      "classifier_cgroup_memory_limit_bytes",
+      "classifier_cgroup_memory_working_set_bytes",
+      "process_resident_memory_bytes",
+      "jvm_compilation_time_ms_total",
+      "classifier_event_loop_delay_seconds_bucket",
+      "classifier_event_loop_delay_seconds_count",
+      "classifier_event_loop_delay_seconds_sum",
+      "classifier_event_loop_delay_seconds_max");
 
   /** The metric names docs/spec.md ("Metrics that must exist") promises, as Prometheus series names. */
   static final Set<String> SPEC_METRICS = Set.of(
@@ -88,6 +112,7 @@ class DashboardLintTest {
     }
     assertThat(known).as("the service exports what docs/spec.md promises").containsAll(SPEC_METRICS);
     known.addAll(SPEC_METRICS);
+    known.addAll(ADDED_METRICS);
     known.addAll(DashboardLinter.PROMETHEUS_SYNTHETIC);
   }
 
@@ -103,6 +128,7 @@ class DashboardLintTest {
     assertThat(DashboardLinter.lint(dashboard(), known)).isEmpty();
   }
 
+  /** Issue 20's scaling story: what a person reads first, and every loop of every pod on its own row. */
   @Test
   void theDashboardShowsWhatTheIssueAsksFor() throws Exception {
     JsonObject dashboard = dashboard();
@@ -114,17 +140,42 @@ class DashboardLintTest {
         "system_cpu_count", "process_cpu_usage", "process_cpu_time_ns_total",
         "vertx_http_server_response_time_seconds_bucket", "classifier_path_bytes_bucket",
         "vertx_http_server_active_connections", "jvm_memory_used_bytes", "jvm_gc_pause_seconds_sum");
-    List<String> exprs = DashboardLinter.panelExpressions(dashboard);
-    assertThat(exprs).anyMatch(e -> e.contains("histogram_quantile(0.5,") && e.contains("server_name=\"public\""))
-        .anyMatch(e -> e.contains("histogram_quantile(0.9,"))
-        .anyMatch(e -> e.contains("histogram_quantile(0.99,"))
-        .anyMatch(e -> e.contains("code=~\"4..\""))
-        .anyMatch(e -> e.contains("code=~\"5..\""))
-        .anyMatch(e -> e.contains("by (pod, event_loop)") && e.contains("classifier_requests_total"));
-    JsonObject perLoop = DashboardLinter.panels(dashboard).stream()
-        .filter(p -> p.getString("title").startsWith("Requests/s per event loop")).findFirst().orElseThrow();
+    assertThat(used).containsAll(ADDED_METRICS.stream()
+        .filter(m -> !m.startsWith("classifier_event_loop_delay_seconds_") || m.endsWith("_bucket"))
+        .filter(m -> !m.equals("classifier_cgroup_cpu_throttled_seconds_total")).toList());
+    assertThat(used).containsAll(DashboardLinter.OTHER_EXPORTERS);
+
+    List<JsonObject> panels = DashboardLinter.panels(dashboard);
+    assertThat(panels.get(0).getString("type")).isEqualTo("row");
+    int secondRow = panels.subList(1, panels.size()).stream().map(p -> p.getString("type")).toList().indexOf("row") + 1;
+    List<String> top = panels.subList(1, secondRow).stream().map(DashboardLintTest::exprs).toList();
+    assertThat(top).as("the first row: ready pods, HPA, requests per pod, every loop, delay, throttling, memory")
+        .anyMatch(e -> e.contains("classifier_ready"))
+        .anyMatch(e -> e.contains("kube_horizontalpodautoscaler_status_desired_replicas"))
+        .anyMatch(e -> e.contains("vertx_http_server_requests_total") && e.contains("by (namespace, pod)"))
+        .anyMatch(e -> e.contains("classifier_event_loop_delay_seconds_bucket"))
+        .anyMatch(e -> e.contains("classifier_cgroup_cpu_throttled_periods_total"))
+        .anyMatch(e -> e.contains("classifier_cgroup_memory_limit_bytes"));
+    JsonObject loops = panels.subList(1, secondRow).stream().filter(p -> "state-timeline".equals(p.getString("type")))
+        .findFirst().orElseThrow();
+    assertThat(exprs(loops)).as("one row per loop of each pod").contains("by (namespace, pod, event_loop)")
+        .contains("classifier_event_loop_cpu_seconds_total");
+
+    JsonObject perLoop = panels.stream().filter(p -> p.getString("title").startsWith("Requests/s per event loop"))
+        .findFirst().orElseThrow();
+    assertThat(perLoop.getString("repeat")).as("one panel per pod").isEqualTo("pod");
     assertThat(perLoop.getJsonObject("fieldConfig").getJsonObject("defaults").getJsonObject("custom")
-        .getJsonObject("stacking").getString("mode")).isEqualTo("normal");
+        .getJsonObject("stacking").getString("mode")).as("lines, not one stack of every loop").isEqualTo("none");
+    assertThat(panels).filteredOn(p -> exprs(p).contains("kube_horizontalpodautoscaler")
+            || exprs(p).contains("nginx_ingress_controller"))
+        .as("panels on other exporters say what they need when empty").hasSize(2)
+        .allSatisfy(p -> assertThat(p.getJsonObject("fieldConfig").getJsonObject("defaults").getString("noValue"))
+            .startsWith("no data: needs"));
+  }
+
+  private static String exprs(JsonObject panel) {
+    return panel.getJsonArray("targets", new JsonArray()).stream()
+        .map(t -> ((JsonObject) t).getString("expr", "")).collect(Collectors.joining("\n"));
   }
 
   @Test
@@ -225,9 +276,6 @@ class DashboardLintTest {
         .singleElement().asString().contains("does not default to vertx-classifier");
     assertThat(DashboardLinter.lint(mini(d -> vars(d).remove(1)), known))
         .anyMatch(p -> p.contains("no template variable 'job'"));
-    assertThat(DashboardLinter.lint(mini(d -> vars(d).getJsonObject(3).put("query",
-        "label_values(classifier_requests_total{namespace=~\"$namespace\"}, pod)")), known))
-        .singleElement().asString().contains("'pod' lists values of every job");
   }
 
   @Test
@@ -255,29 +303,89 @@ class DashboardLintTest {
         .put("unit", "requests")), known)).singleElement().asString().contains("has unit requests");
   }
 
+  @Test
+  void failsWithoutTheMinStepOrItsVariable() {
+    assertThat(DashboardLinter.lint(mini(d -> target(d).remove("interval")), known)).singleElement().asString()
+        .contains("has min step (interval) null instead of $scrape_interval");
+    assertThat(DashboardLinter.lint(
+        mini(d -> vars(d).getJsonObject(4).put("current", new JsonObject().put("value", "30s"))), known)).singleElement().asString().contains("no variable 'scrape_interval' with default 15s");
+  }
+
+  @Test
+  void failsOnADuplicatePanelId() {
+    assertThat(DashboardLinter.lint(mini(d -> firstPanel(d).put("id", 1)), known)).singleElement().asString()
+        .contains("reuses id 1");
+  }
+
+  @Test
+  void anotherExportersSeriesNeedsItsOwnJobVariable() {
+    String hpa = "max by (namespace) (kube_horizontalpodautoscaler_status_desired_replicas{%s"
+        + " namespace=~\"$namespace\"})";
+    assertThat(DashboardLinter.lint(mini(d -> target(d).put("expr", hpa.formatted("job=~\"$ksm_job\","))), known))
+        .isEmpty();
+    for (String job : List.of("", "job=\"kube-state-metrics\",")) {
+      assertThat(DashboardLinter.lint(mini(d -> target(d).put("expr", hpa.formatted(job))), known)).singleElement()
+          .asString().contains("without its exporter's job variable");
+    }
+  }
+
   /**
-   * Runbook links (the dashboard's and every alert's runbook_url) share one base and end in an anchor of a
-   * heading of docs/observability.md (GitHub's anchor rule: lower case, punctuation dropped, spaces to -).
+   * The ServiceMonitor scrapes at the interval the dashboard's min step assumes, and sets no scrapeTimeout: a fixed
+   * one above a shorter interval a user patches in makes the operator (and Prometheus) reject the endpoint.
    */
   @Test
-  void runbookLinksPointAtHeadingsOfTheRunbook() throws Exception {
-    Set<String> anchors = Files.readString(root().resolve("docs/observability.md")).lines()
+  @SuppressWarnings("unchecked")
+  void theServiceMonitorScrapesAtTheDashboardsIntervalWithoutAFixedTimeout() throws Exception {
+    Map<String, Object> monitor = new org.yaml.snakeyaml.Yaml().load(Files.readString(
+        root().resolve("k8s/components/monitoring/prometheus-operator/servicemonitor.yaml")));
+    List<Map<String, Object>> endpoints =
+        (List<Map<String, Object>>) ((Map<String, Object>) monitor.get("spec")).get("endpoints");
+    assertThat(endpoints).singleElement().satisfies(endpoint -> {
+      assertThat(endpoint.get("interval")).isEqualTo(DashboardLinter.DEFAULT_SCRAPE_INTERVAL);
+      assertThat(endpoint).doesNotContainKey("scrapeTimeout");
+    });
+  }
+
+  /**
+   * One runbook base: the dashboard's links are ${runbook}#anchor with the constant variable runbook = RUNBOOK_BASE,
+   * every alert's runbook_url is RUNBOOK_BASE#alertname (lower case), the generator's default base is the same, and
+   * every anchor is a heading of docs/runbook.md (GitHub's anchor rule: lower case, punctuation dropped, spaces to -).
+   */
+  @Test
+  void runbookLinksShareOneBaseAndLandOnHeadingsOfTheRunbook() throws Exception {
+    Set<String> anchors = Files.readString(root().resolve("docs/runbook.md")).lines()
         .filter(l -> l.startsWith("#")).map(l -> l.replaceFirst("^#+\\s*", "").toLowerCase()
             .replaceAll("[^a-z0-9 _-]", "").replace(' ', '-'))
         .collect(Collectors.toSet());
-    List<String> urls = new java.util.ArrayList<>(DashboardLinter.linkUrls(dashboard()));
-    assertThat(urls).as("dashboard links").isNotEmpty();
-    List<Map<String, Object>> rules = PrometheusQueriesIT.alertRules();
-    for (Map<String, Object> rule : rules) {
+    JsonObject dashboard = dashboard();
+    JsonObject runbook = vars(dashboard).stream().map(JsonObject.class::cast)
+        .filter(v -> "runbook".equals(v.getString("name"))).findFirst().orElseThrow();
+    assertThat(runbook.getString("type")).isEqualTo("constant");
+    assertThat(runbook.getString("query")).isEqualTo(RUNBOOK_BASE);
+    assertThat(runbook.getJsonObject("current").getString("value")).isEqualTo(RUNBOOK_BASE);
+    List<String> urls = new java.util.ArrayList<>();
+    for (String url : DashboardLinter.linkUrls(dashboard)) {
+      assertThat(url).as("dashboard link").startsWith("${runbook}");
+      urls.add(url.replace("${runbook}", RUNBOOK_BASE));
+    }
+    assertThat(urls).as("dashboard links").hasSizeGreaterThan(3);
+    for (Map<String, Object> rule : PrometheusQueriesIT.alertRules()) {
       Object url = ((Map<?, ?>) rule.get("annotations")).get("runbook_url");
-      assertThat(url).as(rule.get("alert") + " runbook_url").isNotNull();
-      assertThat(String.valueOf(url)).endsWith("#" + String.valueOf(rule.get("alert")).toLowerCase());
+      assertThat(url).as(rule.get("alert") + " runbook_url")
+          .isEqualTo(RUNBOOK_BASE + "#" + String.valueOf(rule.get("alert")).toLowerCase());
       urls.add(String.valueOf(url));
     }
     assertThat(urls).allSatisfy(url -> {
-      assertThat(url).startsWith(RUNBOOK).contains("#");
-      assertThat(anchors).as("headings of docs/observability.md").contains(url.substring(url.indexOf('#') + 1));
+      if (url.contains("#")) {
+        assertThat(anchors).as("headings of docs/runbook.md").contains(url.substring(url.indexOf('#') + 1));
+      }
     });
+    assertThat(Files.readString(root().resolve("k8s/generate-prometheusrule.sh")))
+        .contains("DEFAULT_RUNBOOK_BASE=\"" + RUNBOOK_BASE + "\"");
+    for (String file : List.of("grafana/alert-rules.yaml", "grafana/vertx-classifier.json", "docs/observability.md",
+        "docs/runbook.md", "k8s/components/monitoring/prometheus-operator/prometheusrule.yaml")) {
+      assertThat(Files.readString(root().resolve(file))).as(file).doesNotContain("git.example.com");
+    }
   }
 
   /** A one-panel dashboard that passes every rule, changed by {@code breakIt}. */
@@ -295,13 +403,16 @@ class DashboardLintTest {
             .add(new JsonObject().put("name", "namespace").put("type", "query").put("datasource", ds.copy()).put("refresh", 2)
                 .put("query", new JsonObject().put("query", "label_values(classifier_requests_total{job=~\"$job\"}, namespace)")))
             .add(new JsonObject().put("name", "pod").put("type", "query").put("datasource", ds.copy()).put("refresh", 2)
-                .put("query", "label_values(classifier_requests_total{job=~\"$job\", namespace=~\"$namespace\"}, pod)"))))
+                .put("query", "label_values(classifier_requests_total{job=~\"$job\", namespace=~\"$namespace\"}, pod)"))
+            .add(new JsonObject().put("name", "scrape_interval").put("type", "custom").put("query", "15s,30s")
+                .put("current", new JsonObject().put("value", "15s")))))
         .put("panels", new JsonArray()
             .add(new JsonObject().put("type", "row").put("title", "Traffic").put("id", 1))
             .add(new JsonObject().put("type", "timeseries").put("id", 2).put("title", "Requests/s")
                 .put("description", "requests per second").put("datasource", ds.copy())
                 .put("fieldConfig", new JsonObject().put("defaults", new JsonObject().put("unit", "reqps")))
                 .put("targets", new JsonArray().add(new JsonObject().put("refId", "A").put("datasource", ds.copy())
+                    .put("interval", "$scrape_interval")
                     .put("expr", "sum by (pod) (rate(classifier_requests_total{job=~\"$job\", namespace=~\"$namespace\", pod=~\"$pod\"}"
                         + "[$__rate_interval]))")))));
     breakIt.accept(dashboard);

@@ -10,13 +10,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Lint rules for grafana/vertx-classifier.json after Grafana's dashboard-linter (template-datasource,
- * template-job, template-on-time-change-reload, panel-datasource, panel-title-description, panel-units,
- * target-rate-interval, target-job), plus this project's: namespace/pod filters, heatmap increase() on
- * [$__interval], a current schemaVersion, real metric names. Deliberate differences from dashboard-linter: the
- * job variable has no "All" (its allValue .+ would select every other JVM's job), and pod replaces instance
- * (the operator's instance label is the pod IP, new on every restart). Each rule returns human-readable
- * violations, so a test can assert none on the real dashboard and some on a bad one.
+ * Structural lint rules for grafana/vertx-classifier.json, the ones a query evaluation cannot see, after Grafana's
+ * dashboard-linter (template-datasource, template-job, template-on-time-change-reload, panel-datasource,
+ * panel-title-description, panel-units, target-rate-interval, target-job), plus this project's: namespace/pod
+ * filters, every target's min step at the scrape-interval variable, other exporters' series scoped by their own
+ * job variable, heatmap increase() on [$__interval], unique panel ids, a current schemaVersion, metric names of
+ * the service's contract. Whether each query returns data per pod and never a decoy JVM's is checked by the one
+ * evaluator on a real Prometheus, k8s/e2e/dashboard.py. Deliberate differences from dashboard-linter: the job
+ * variable has no "All" (its allValue .+ would select every other JVM's job), and pod replaces instance (the
+ * operator's instance label is the pod IP, new on every restart). Each rule returns human-readable violations, so
+ * a test can assert none on the real dashboard and some on a bad one.
  */
 final class DashboardLinter {
 
@@ -24,6 +27,18 @@ final class DashboardLinter {
   static final Set<String> PROMETHEUS_SYNTHETIC = Set.of(
       "up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
       "scrape_series_added");
+
+  /**
+   * Series of other exporters the dashboard shows where they run (kube-state-metrics' HPA status, ingress-nginx's
+   * and Envoy's request timings): selected by their own job variable, never by $job, and optional in the e2e.
+   */
+  static final Set<String> OTHER_EXPORTERS = Set.of(
+      "kube_horizontalpodautoscaler_status_desired_replicas", "kube_horizontalpodautoscaler_status_current_replicas",
+      "nginx_ingress_controller_request_duration_seconds_bucket", "envoy_cluster_upstream_rq_time_bucket");
+  /** Every service target's min step: Grafana then takes $__rate_interval as 4 of it (1m at 15s). */
+  static final String MIN_STEP = "$scrape_interval";
+  static final String DEFAULT_SCRAPE_INTERVAL = "15s";
+  private static final Pattern OTHER_JOB = Pattern.compile("job=~\"\\$(?!job\")\\w+\"");
 
   private static final Set<String> PROMQL_KEYWORDS = Set.of(
       "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset",
@@ -57,7 +72,11 @@ final class DashboardLinter {
     if (schema < MIN_SCHEMA_VERSION || schema > MAX_SCHEMA_VERSION) {
       problems.add("schemaVersion " + schema + " is not a current one (" + MIN_SCHEMA_VERSION + ".." + MAX_SCHEMA_VERSION + ")");
     }
+    Set<Object> ids = new java.util.HashSet<>();
     for (JsonObject panel : panels(dashboard)) {
+      if (!ids.add(panel.getValue("id"))) {
+        problems.add("panel '" + panel.getString("title") + "' reuses id " + panel.getValue("id"));
+      }
       problems.addAll(panelRules(panel, knownMetrics));
     }
     for (String query : variableQueries(dashboard)) {
@@ -98,9 +117,12 @@ final class DashboardLinter {
       if (v.getInteger("refresh", 0) != 2) {
         problems.add("variable '" + name + "' is not refreshed on time range change (refresh: 2)");
       }
-      if (!name.equals("job") && !variableQuery(v).contains("job=~\"$job\"")) {
-        problems.add("variable '" + name + "' lists values of every job: its query needs job=~\"$job\"");
-      }
+    }
+    JsonObject scrape = variable(vars, MIN_STEP.substring(1));
+    Object scrapeDefault = scrape == null ? null : scrape.getJsonObject("current", new JsonObject()).getValue("value");
+    if (scrape == null || !DEFAULT_SCRAPE_INTERVAL.equals(scrapeDefault)) {
+      problems.add("no variable '" + MIN_STEP.substring(1) + "' with default " + DEFAULT_SCRAPE_INTERVAL
+          + " (the ServiceMonitor's interval): " + scrapeDefault);
     }
     JsonObject job = variable(vars, "job");
     if (job != null) {
@@ -155,10 +177,15 @@ final class DashboardLinter {
         problems.add(at + " has no expr");
         continue;
       }
-      problems.addAll("heatmap".equals(panel.getString("type")) ? heatmapIntervalRule(at, expr) : rateIntervalRule(at, expr));
+      boolean heatmap = "heatmap".equals(panel.getString("type"));
+      problems.addAll(heatmap ? heatmapIntervalRule(at, expr) : rateIntervalRule(at, expr));
+      if (!heatmap && !MIN_STEP.equals(target.getString("interval"))) {
+        problems.add(at + " has min step (interval) " + target.getString("interval") + " instead of " + MIN_STEP
+            + ": Grafana would size $__rate_interval from the data source's scrape interval");
+      }
       problems.addAll(filterRule(at, expr));
       for (String metric : metricNames(expr)) {
-        if (!knownMetrics.contains(metric)) {
+        if (!knownMetrics.contains(metric) && !OTHER_EXPORTERS.contains(metric)) {
           problems.add(at + " uses unknown metric " + metric);
         }
       }
@@ -207,7 +234,10 @@ final class DashboardLinter {
     return problems;
   }
 
-  /** Every metric selector filters on the job, namespace and pod variables (dashboard-linter target-job). */
+  /**
+   * Every selector of the service's series filters on the job, namespace and pod variables (dashboard-linter
+   * target-job); another exporter's series on its own job variable (job=~"$ksm_job", never a bare name).
+   */
   static List<String> filterRule(String at, String expr) {
     List<String> problems = new ArrayList<>();
     String masked = maskGroupings(expr);
@@ -218,6 +248,13 @@ final class DashboardLinter {
         continue;
       }
       String matchers = selector.group(2) == null ? "" : expr.substring(selector.start(2), selector.end(2));
+      if (OTHER_EXPORTERS.contains(selector.group(1))) {
+        if (!OTHER_JOB.matcher(matchers).find()) {
+          problems.add(at + " selects " + selector.group(1)
+              + " without its exporter's job variable (job=~\"$..._job\"): " + expr);
+        }
+        continue;
+      }
       if (!matchers.contains("job=~\"$job\"")) {
         problems.add(at + " selects " + selector.group(1) + " without job=~\"$job\": " + expr);
       }
