@@ -5,17 +5,16 @@ would send it. Two modes:
   dashboard.py PROMETHEUS_URL DASHBOARD.json TIME JOB NAMESPACE POD1,POD2 DECOY_JOB DECOY_POD
       checks each query at one instant (below);
   dashboard.py record PROMETHEUS_URL DASHBOARD.json JOB NAMESPACE START END LOADTEST_LOG OUT_DIR [KEY=VALUE...]
-      records every panel over START..END (range queries, $pod = all pods, $__interval = the scrape interval,
-      $__rate_interval = 4 x the scrape interval, as Grafana computes them with the data source's scrape interval
-      set) and plots the scaling panels (SCALING_PANELS) into OUT_DIR/scaling.png, with the load test's steps as
-      bands and the rolling restart as lines (KEY=VALUE: deleted=T, replacement_ready=T, scrape=2s, and
+      records every panel over START..END (range queries, $pod = all pods, $scrape_interval = Prometheus' interval
+      here, each target's $__interval and $__rate_interval as Grafana computes them from its min step: grafana()) and plots the scaling panels (SCALING_PANELS) into OUT_DIR/scaling.png, with the load test's steps as
+      bands and the rolling restart as lines (KEY=VALUE: deleted=T, replacement_ready=T, scrape=5s, and
       pod=NAME=LABEL for the legend), and a small summary in OUT_DIR/scaling.csv: each plotted series' mean over
       the second half of each load step (a plateau once the rate window is inside the step).
 
 The instant check:
 
 Variables: $job = JOB, $namespace = NAMESPACE, $pod = one pod at a time (Grafana's single-value form),
-$datasource dropped, other variables their current value, $__rate_interval = 1m (Prometheus scrapes every 2s
+$datasource dropped, other variables their current value, $__rate_interval = 1m (Prometheus scrapes every 5s
 here), $__interval = 10s, $__range = 1m. Each query is evaluated at TIME (an instant in the load test, before
 the rolling restart).
 
@@ -66,7 +65,7 @@ def check(ok, text):
     print(("ok - " if ok else "FAIL - ") + text, flush=True)
 
 
-# The instant check's built-ins: a 1 m window around the instant (Prometheus scrapes every 2 s in the e2e).
+# The instant check's built-ins: a 1 m window around the instant (Prometheus scrapes every 5 s in the e2e).
 INSTANT = {"__rate_interval": "1m", "__interval": "10s", "__range": "1m", "__interval_ms": "10000"}
 
 
@@ -203,6 +202,14 @@ SCALING_PANELS = [
 ]
 
 
+def seconds(duration):
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    m = re.fullmatch(r"(\d+)(ms|s|m|h)", duration.strip())
+    if not m:
+        raise ValueError(f"not a duration: {duration!r}")
+    return max(1, int(int(m.group(1)) * units[m.group(2)]))
+
+
 def legend_text(legend, metric, pod_labels):
     metric = {**metric, "pod": pod_labels.get(metric.get("pod"), metric.get("pod", ""))}
     text = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: str(metric.get(m.group(1), "")), legend or "")
@@ -220,14 +227,20 @@ def record(argv):
             pod_labels[name] = label
         else:
             options[key] = value
-    scrape = int(options.get("scrape", "2s").rstrip("s"))
+    scrape = seconds(options.get("scrape", "5s"))
     start, end = float(start), float(end)
     dash = json.load(open(dashboard_path))
-    # Grafana with the data source's scrape interval set: $__interval never below it, $__rate_interval = max(
-    # $__interval + scrape, 4 x scrape); the range query's step = $__interval.
-    grafana = {"__interval": f"{scrape}s", "__interval_ms": str(scrape * 1000), "__rate_interval": f"{4 * scrape}s",
-               "__range": f"{int(end - start)}s"}
     variables = {**defaults(dash), "job": job, "namespace": namespace, "pod": ".*", "datasource": "prometheus"}
+    if "scrape_interval" in variables:  # the dashboard's "Scrape interval" set to this Prometheus' interval
+        variables["scrape_interval"] = f"{scrape}s"
+
+    def grafana(panel, target):
+        """Grafana's built-ins for a target: min step = its interval (else the panel's, else the scrape interval),
+        step = $__interval = the min step (a run of minutes at ~1000 px is below any min step here),
+        $__rate_interval = max($__interval + min step, 4 x min step)."""
+        min_step = seconds(substitute(target.get("interval") or panel.get("interval") or f"{scrape}s", variables))
+        return {"__interval": f"{min_step}s", "__interval_ms": str(min_step * 1000),
+                "__rate_interval": f"{4 * min_step}s", "__range": f"{int(end - start)}s"}, min_step
 
     # The load test's log, each line stamped as it arrived: "--- step k/n: C connections ..." starts a step.
     steps = []
@@ -247,8 +260,9 @@ def record(argv):
         for target in panel.get("targets", []):
             if not target.get("expr"):
                 continue
-            expr = substitute(target["expr"], variables, grafana)
-            result = api(prom, "query_range", {"query": expr, "start": start, "end": end, "step": scrape})["result"]
+            builtins, step = grafana(panel, target)
+            expr = substitute(target["expr"], variables, builtins)
+            result = api(prom, "query_range", {"query": expr, "start": start, "end": end, "step": step})["result"]
             recorded[(panel.get("title", "?"), target.get("refId", ""))] = (target, result)
     total = sum(len(r) for _, r in recorded.values())
     check(total > 0, f"recorded {len(recorded)} panel queries over {int(end - start)} s: {total} series")
