@@ -100,6 +100,9 @@ final class ManifestChecks {
     ALL.put("dashboard configmap equals the dashboard file", ManifestChecks::dashboard);
     ALL.put("prometheusrule spec equals the rule file", ManifestChecks::prometheusRule);
     ALL.put("one namespace for every object", ManifestChecks::namespaces);
+    ALL.put("namespace enforces pod security restricted", GuardrailChecks::podSecurityAdmission);
+    ALL.put("pods spread over nodes and zones", GuardrailChecks::topologySpread);
+    ALL.put("network policies keep the management port to a namespace", GuardrailChecks::networkPolicies);
   }
 
   private ManifestChecks() {
@@ -155,6 +158,10 @@ final class ManifestChecks {
     }
     if ((pdb.getSpec().getMinAvailable() == null) == (pdb.getSpec().getMaxUnavailable() == null)) {
       problems.add("PodDisruptionBudget needs exactly one of minAvailable / maxUnavailable");
+    }
+    if (!"AlwaysAllow".equals(pdb.getSpec().getUnhealthyPodEvictionPolicy())) {
+      problems.add("PodDisruptionBudget unhealthyPodEvictionPolicy is " + pdb.getSpec().getUnhealthyPodEvictionPolicy()
+          + ", not AlwaysAllow: a pod that never turns ready could block a node drain");
     }
     return problems;
   }
@@ -298,17 +305,24 @@ final class ManifestChecks {
     return problems;
   }
 
-  /** The release label: declared once (MONITORING_KUSTOMIZATION) and carried by both monitoring objects. */
+  /**
+   * The release label: one value, on both monitoring objects (a team's overlay may set another value than the one
+   * MONITORING_KUSTOMIZATION declares; KustomizeRenderTest checks the shipped overlays carry the declared one).
+   */
   static List<String> releaseLabel(List<HasMetadata> objects) {
     List<String> problems = new ArrayList<>();
-    String declared = declaredReleaseLabel();
+    Set<String> values = new TreeSet<>();
     for (HasMetadata object : Stream.concat(Manifests.all(objects, ServiceMonitor.class).stream(),
         Manifests.all(objects, PrometheusRule.class).stream()).toList()) {
       String actual = object.getMetadata().getLabels() == null ? null : object.getMetadata().getLabels().get("release");
-      if (!declared.equals(actual)) {
-        problems.add(object.getKind() + " release label is " + actual + ", " + MONITORING_KUSTOMIZATION
-            + " declares " + declared);
+      if (actual == null || actual.isBlank()) {
+        problems.add(object.getKind() + " has no release label: kube-prometheus-stack's Prometheus ignores it");
+      } else {
+        values.add(actual);
       }
+    }
+    if (values.size() > 1) {
+      problems.add("the monitoring objects carry different release labels " + values);
     }
     if (Manifests.all(objects, ServiceMonitor.class).size() != Manifests.all(objects, PrometheusRule.class).size()) {
       problems.add("the monitoring component brings a ServiceMonitor and a PrometheusRule together");
@@ -409,8 +423,9 @@ final class ManifestChecks {
       return List.of("resources.limits.cpu is not set: it is the pod's size (event loops, JVM processors)");
     }
     BigDecimal cores = Quantity.getAmountInBytes(limit);
-    if (request != null && Quantity.getAmountInBytes(request).compareTo(cores) != 0) {
-      problems.add("cpu requests " + request + " != limits " + limit + ": drop requests (they default to the limits)");
+    if (request == null || Quantity.getAmountInBytes(request).compareTo(cores) != 0) {
+      problems.add("cpu requests " + request + " != limits " + limit + ": state requests equal to the limits "
+          + "(Guaranteed QoS; policy engines reject pods without requests)");
     }
     if (cores.signum() <= 0 || cores.stripTrailingZeros().scale() > 0) {
       problems.add("cpu limit " + limit + " is not a whole number of cores: the JVM would round it up to "
@@ -419,12 +434,10 @@ final class ManifestChecks {
       return problems;
     }
     int n = cores.intValueExact();
-    jvmOption(container, ACTIVE_PROCESSORS).ifPresent(v -> problems.add("-XX:ActiveProcessorCount=" + v
-        + " pins a second number; the JVM reads the cpu limit " + n + " itself"));
-    Object instances = effectiveConfig(objects).getValue(ServiceConfig.INSTANCES, "auto");
-    if (!"auto".equalsIgnoreCase(String.valueOf(instances).trim())) {
-      problems.add("INSTANCES=" + instances + " pins a second number; leave it auto (= the cpu limit " + n + ")");
-    }
+    jvmOption(container, ACTIVE_PROCESSORS).filter(v -> !v.equals("$(" + ServiceConfig.INSTANCES + ")"))
+        .ifPresent(v -> problems.add("-XX:ActiveProcessorCount=" + v + " pins a second number; the JVM reads the cpu "
+            + "limit " + n + " itself (or -XX:ActiveProcessorCount=$(INSTANCES) where the kubelet expands it)"));
+    problems.addAll(instancesFollowTheLimit(container));
     List<String> gcs = new ArrayList<>();
     for (EnvVar env : env(container)) {
       if (JVM_VARIABLES.contains(env.getName()) && env.getValue() != null) {
@@ -445,6 +458,22 @@ final class ManifestChecks {
     return problems;
   }
 
+  /** INSTANCES from the downward API: limits.cpu in whole cores, so the loops follow the limit without CFS quota. */
+  static List<String> instancesFollowTheLimit(Container container) {
+    Optional<EnvVar> instances = env(container).stream().filter(e -> ServiceConfig.INSTANCES.equals(e.getName()))
+        .findFirst();
+    var field = instances.map(EnvVar::getValueFrom).map(v -> v.getResourceFieldRef()).orElse(null);
+    if (field == null || !"limits.cpu".equals(field.getResource())
+        || (field.getDivisor() != null && Quantity.getAmountInBytes(field.getDivisor()).compareTo(BigDecimal.ONE) != 0)
+        || (field.getContainerName() != null && !field.getContainerName().equals(container.getName()))) {
+      return List.of("INSTANCES is " + instances.map(e -> e.getValue() != null ? "'" + e.getValue() + "'"
+          : String.valueOf(e.getValueFrom())).orElse("not set") + ": take it from this container's limits.cpu "
+          + "(downward API resourceFieldRef, divisor 1), so the event loops follow the limit also where the kubelet "
+          + "sets no CFS quota (cpuCFSQuota: false) and the JVM sees every core of the node");
+    }
+    return List.of();
+  }
+
   static List<String> memorySizing(List<HasMetadata> objects) {
     List<String> problems = new ArrayList<>();
     Container container = container(Manifests.one(objects, Deployment.class));
@@ -453,8 +482,9 @@ final class ManifestChecks {
     if (limit == null) {
       return List.of("resources.limits.memory must be set");
     }
-    if (request != null && Quantity.getAmountInBytes(request).compareTo(Quantity.getAmountInBytes(limit)) != 0) {
-      problems.add("memory requests " + request + " != limits " + limit + ": drop requests (Guaranteed QoS)");
+    if (request == null || Quantity.getAmountInBytes(request).compareTo(Quantity.getAmountInBytes(limit)) != 0) {
+      problems.add("memory requests " + request + " != limits " + limit + ": state requests equal to the limits "
+          + "(Guaranteed QoS)");
     }
     Optional<Double> percentage = jvmOption(container, MAX_RAM_PERCENTAGE).map(Double::parseDouble);
     if (percentage.isEmpty()) {
@@ -462,6 +492,7 @@ final class ManifestChecks {
     } else if (percentage.get() <= 0 || percentage.get() > 85) {
       problems.add("-XX:MaxRAMPercentage=" + percentage.get() + " leaves no room for off-heap memory (max 85)");
     }
+    problems.addAll(MemoryBudget.of(container).problems(Quantity.getAmountInBytes(limit).longValue()));
     return problems;
   }
 

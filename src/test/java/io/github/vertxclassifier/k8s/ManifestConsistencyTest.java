@@ -7,6 +7,9 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ResourceFieldSelector;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -14,6 +17,7 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.ServiceBackendPort;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
@@ -85,7 +89,9 @@ class ManifestConsistencyTest {
         new Breakage("service targets an unnamed port", o -> service(o).getSpec().getPorts().get(0).setTargetPort(new IntOrString("web")))));
     b.put("pod disruption budget targets the deployment", List.of(
         new Breakage("pdb selects other pods", o -> Manifests.one(o, PodDisruptionBudget.class).getSpec().getSelector()
-            .getMatchLabels().put("app.kubernetes.io/name", "x"))));
+            .getMatchLabels().put("app.kubernetes.io/name", "x")),
+        new Breakage("pdb keeps unhealthy pods", o -> Manifests.one(o, PodDisruptionBudget.class).getSpec()
+            .setUnhealthyPodEvictionPolicy("IfHealthyBudget"))));
     b.put("hpa owns the replica count, on cpu", List.of(
         new Breakage("hpa targets another deployment", o -> Manifests.one(o, HorizontalPodAutoscaler.class).getSpec()
             .getScaleTargetRef().setName("other")),
@@ -116,6 +122,10 @@ class ManifestConsistencyTest {
         new Breakage("no preStop", o -> container(o).setLifecycle(null))));
     b.put("limits.cpu is the one size, GC explicit", List.of(
         new Breakage("INSTANCES pinned", o -> setEnv(o, "INSTANCES", "1")),
+        new Breakage("INSTANCES not set", o -> env(o).removeIf(e -> "INSTANCES".equals(e.getName()))),
+        new Breakage("INSTANCES from requests.cpu", o -> instancesField(o).setResource("requests.cpu")),
+        new Breakage("INSTANCES in millicores", o -> instancesField(o).setDivisor(new Quantity("1m"))),
+        new Breakage("no cpu request", o -> container(o).getResources().getRequests().remove("cpu")),
         new Breakage("ActiveProcessorCount pinned", o -> setEnv(o, "JAVA_TOOL_OPTIONS",
             "-XX:ActiveProcessorCount=1 -XX:+UseSerialGC -XX:MaxRAMPercentage=75.0")),
         new Breakage("fractional cpu", o -> container(o).getResources().getLimits().put("cpu", new Quantity("1500m"))),
@@ -128,7 +138,12 @@ class ManifestConsistencyTest {
         new Breakage("ParallelGC at 1 core", o -> setEnv(o, "JAVA_TOOL_OPTIONS", "-XX:+UseParallelGC -XX:MaxRAMPercentage=75.0"))));
     b.put("memory limits and MaxRAMPercentage", List.of(
         new Breakage("no MaxRAMPercentage", o -> setEnv(o, "JAVA_TOOL_OPTIONS", "-XX:+UseSerialGC")),
-        new Breakage("no memory limit", o -> container(o).getResources().getLimits().remove("memory"))));
+        new Breakage("no memory limit", o -> container(o).getResources().getLimits().remove("memory")),
+        new Breakage("no memory request", o -> container(o).getResources().getRequests().remove("memory")),
+        new Breakage("direct memory uncapped", o -> setEnv(o, "JAVA_TOOL_OPTIONS",
+            "-XX:+UseSerialGC -XX:MaxRAMPercentage=50.0")),
+        new Breakage("heap and caps above the limit", o -> setEnv(o, "JAVA_TOOL_OPTIONS",
+            "-XX:+UseSerialGC -XX:MaxRAMPercentage=75.0 -XX:MaxDirectMemorySize=64m"))));
     b.put("env vars are ones the service reads", List.of(
         new Breakage("misspelt variable", o -> env(o).add(new EnvVar("HTTP_PROT", "8080", null)))));
     b.put("config file mounted from config/application.yaml and valid", List.of(
@@ -159,7 +174,48 @@ class ManifestConsistencyTest {
         new Breakage("group renamed", o -> Manifests.one(o, PrometheusRule.class).getSpec().getGroups().get(0).setName("x"))));
     b.put("one namespace for every object", List.of(
         new Breakage("service elsewhere", o -> service(o).getMetadata().setNamespace("default"))));
+    b.put("namespace enforces pod security restricted", List.of(
+        new Breakage("namespace only warns", o -> namespaceLabels(o).remove("pod-security.kubernetes.io/enforce")),
+        new Breakage("enforce follows the cluster's version", o -> namespaceLabels(o)
+            .put("pod-security.kubernetes.io/enforce-version", "latest")),
+        new Breakage("audit at baseline", o -> namespaceLabels(o)
+            .put("pod-security.kubernetes.io/audit", "baseline"))));
+    b.put("pods spread over nodes and zones", List.of(
+        new Breakage("no zone constraint", o -> spread(o)
+            .removeIf(c -> GuardrailChecks.ZONE_KEY.equals(c.getTopologyKey()))),
+        new Breakage("old and new ReplicaSet counted together", o -> spread(o).forEach(c -> c.setMatchLabelKeys(null))),
+        new Breakage("zones required", o -> spread(o).forEach(c -> c.setWhenUnsatisfiable("DoNotSchedule"))),
+        new Breakage("spread selects other pods", o -> spread(o).get(0).getLabelSelector().getMatchLabels()
+            .put("app.kubernetes.io/name", "x"))));
+    b.put("network policies keep the management port to a namespace", List.of(
+        new Breakage("management from everywhere", o -> policy(o, "management").getSpec().getIngress().get(0)
+            .setFrom(null)),
+        new Breakage("management from an address block", o -> policy(o, "management").getSpec().getIngress().get(0)
+            .getFrom().get(0).setIpBlock(new io.fabric8.kubernetes.api.model.networking.v1.IPBlock("0.0.0.0/0", null))),
+        new Breakage("public rule opens every port", o -> policy(o, "public").getSpec().getIngress().get(0)
+            .setPorts(null)),
+        new Breakage("public port not allowed", o -> policy(o, "public").getSpec().getIngress().clear()),
+        new Breakage("policy selects other pods", o -> policy(o, "management").getSpec().getPodSelector()
+            .getMatchLabels().put("app.kubernetes.io/name", "x"))));
     return b;
+  }
+
+  private static ResourceFieldSelector instancesField(List<HasMetadata> o) {
+    return env(o).stream().filter(e -> "INSTANCES".equals(e.getName())).findFirst().orElseThrow().getValueFrom()
+        .getResourceFieldRef();
+  }
+
+  private static Map<String, String> namespaceLabels(List<HasMetadata> o) {
+    return Manifests.one(o, Namespace.class).getMetadata().getLabels();
+  }
+
+  private static List<TopologySpreadConstraint> spread(List<HasMetadata> o) {
+    return deployment(o).getSpec().getTemplate().getSpec().getTopologySpreadConstraints();
+  }
+
+  private static NetworkPolicy policy(List<HasMetadata> o, String suffix) {
+    return Manifests.all(o, NetworkPolicy.class).stream().filter(p -> p.getMetadata().getName().endsWith("-" + suffix))
+        .findFirst().orElseThrow();
   }
 
   private static Deployment deployment(List<HasMetadata> o) {

@@ -29,7 +29,11 @@ final class Manifests {
 
   /** Opt-in kustomize Components; each must render on top of the base. */
   static final List<String> COMPONENTS = List.of("k8s/components/monitoring", "k8s/components/gateway-api",
-      "k8s/components/ingress");
+      "k8s/components/ingress", "k8s/components/network-policy");
+
+  /** The example of a team's own overlay on the production overlay, and its load test. */
+  static final String EXAMPLE = "k8s/examples/team-overlay";
+  static final String EXAMPLE_LOADTEST = EXAMPLE + "/loadtest";
 
   private Manifests() {
   }
@@ -57,7 +61,7 @@ final class Manifests {
     }
   }
 
-  /** kubectl on PATH or at /usr/bin/kubectl; empty when absent (the render tests are then skipped). */
+  /** kubectl on PATH or at /usr/bin/kubectl; empty when absent (the render tests then skip, or fail in CI). */
   static Optional<Path> kubectl() {
     List<Path> candidates = new ArrayList<>();
     String path = System.getenv("PATH");
