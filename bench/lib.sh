@@ -1,5 +1,6 @@
 # Helpers shared by the bench scripts. Source it after setting root (the project) and PY (a python3).
 # shellcheck shell=bash
+# shellcheck disable=SC2154 # root and PY are set by the script that sources this file (see above)
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 die() { echo "bench/${0##*/}: $*" >&2; exit 2; }
@@ -23,7 +24,7 @@ free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0));
 # Builds target/vertx-classifier.jar unless SKIP_BUILD=1 and it exists.
 build_jar() {
   if [[ ${SKIP_BUILD:-} != 1 || ! -f $root/target/vertx-classifier.jar ]]; then
-    log "building the service jar (mvn -B -q -Dstyle.color=never package -DskipTests)"
-    (cd "$root" && mvn -B -q -Dstyle.color=never package -DskipTests)
+    log "building the service jar (./mvnw -B -q -Dstyle.color=never package -DskipTests)"
+    (cd "$root" && ./mvnw -B -q -Dstyle.color=never package -DskipTests)
   fi
 }

@@ -4,6 +4,7 @@ import io.github.vertxclassifier.config.ServiceConfig;
 import io.github.vertxclassifier.http.ConnectionGuard;
 import io.github.vertxclassifier.http.InvalidRequests;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.DateFormatter;
 import io.netty.util.concurrent.EventExecutor;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
@@ -14,6 +15,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
@@ -25,24 +28,36 @@ import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
  * The management port, on a vertx-web {@link Router}: {@code GET /metrics}, {@code /health/live},
  * {@code /health/ready}; anything else gets 404, another method 405. Its connections get the same guard as
- * the public port's. Rendering a scrape, the one costly step, runs on a worker thread, so that it never
- * stalls a classifier event loop.
+ * the public port's, with a small connection limit of its own. Every answer carries {@code Date}. Rendering a
+ * scrape, the one costly step, runs on a worker thread, so that it never stalls a classifier event loop.
  */
 public final class ManagementVerticle extends VerticleBase {
 
   /** How long an event loop may take to answer the liveness ping before the pod counts as stuck. */
   private static final long EVENT_LOOP_PING_TIMEOUT_MS = 2_000;
 
+  /**
+   * Open connections the management port holds; beyond them a connection gets 503 with {@code Retry-After}
+   * and is closed at once. Its clients need about ten: a kubelet's liveness, readiness and startup probes
+   * (a new connection each, closed after the answer), an HA pair of Prometheus servers (a keep-alive
+   * connection each, two while a timed-out scrape's connection closes), and a person with curl or a
+   * port-forward. Sixteen leaves room for those, and bounds what idle or hostile connections can hold.
+   */
+  static final int MAX_CONNECTIONS = 16;
+
   private final ServiceConfig config;
   private final Optional<PrometheusMeterRegistry> registry;
   private final Supplier<Status> readiness;
+  private final AtomicInteger openConnections = new AtomicInteger();
 
   /**
    * @param registry what {@code /metrics} renders; empty when metrics are off ({@code /metrics} is then 404)
@@ -58,6 +73,7 @@ public final class ManagementVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    router.route().handler(ManagementVerticle::dated);
     Handler<RoutingContext> metrics = registry.<Handler<RoutingContext>>map(ManagementVerticle::scrape)
         .orElse(ctx -> plain(ctx, 404, "Metrics are disabled (METRICS_ENABLED=false)\n"));
     getOrHead(router.route("/metrics")).blockingHandler(metrics, false);
@@ -76,8 +92,8 @@ public final class ManagementVerticle extends VerticleBase {
             .setPort(config.managementPort())
             .setMetricsName("management"))
         .connectionHandler(connection -> ConnectionGuard.install(connection,
-            ConnectionGuard.Limits.headerTimeoutOnly(config.requestHeaderTimeoutSeconds())))
-        .invalidRequestHandler(InvalidRequests::answer)
+            new ConnectionGuard.Limits(config.requestHeaderTimeoutSeconds(), openConnections, MAX_CONNECTIONS)))
+        .invalidRequestHandler(ManagementVerticle::invalid)
         .requestHandler(router)
         .listen();
   }
@@ -87,23 +103,46 @@ public final class ManagementVerticle extends VerticleBase {
   }
 
   /**
-   * The registry in the format the scraper asks for, negotiated by the Prometheus client's own writers:
-   * OpenMetrics (ending in {@code # EOF}) for {@code Accept: application/openmetrics-text}, text 0.0.4
-   * otherwise. vertx-micrometer-metrics' {@code PrometheusScrapingHandler} (5.2.3) always answers text 0.0.4
-   * and renders on the calling event loop, so it is not used here.
+   * RFC 9110 §6.6.1: an origin server with a clock sends {@code Date} in every response. Set as the head is
+   * written, so the 404 and 405 of the router's error handlers carry it too. Formatted per answer: the
+   * management port answers a few requests a minute.
+   */
+  private static void dated(RoutingContext ctx) {
+    ctx.addHeadersEndHandler(end -> putDate(ctx.response()));
+    ctx.next();
+  }
+
+  /** A request the decoder or the guard refused: the shared answer (400, 414, 431), dated too. */
+  private static void invalid(HttpServerRequest request) {
+    request.response().headersEndHandler(end -> putDate(request.response()));
+    InvalidRequests.answer(request);
+  }
+
+  private static void putDate(HttpServerResponse response) {
+    response.headers().set(HttpHeaders.DATE, DateFormatter.format(new Date()));
+  }
+
+  /**
+   * The registry in the format the scraper's {@code Accept} asks for ({@link ExpositionNegotiation}), written
+   * by the Prometheus client's writers. vertx-micrometer-metrics' {@code PrometheusScrapingHandler} (5.2.3)
+   * always answers text 0.0.4 and renders on the calling event loop, so it is not used here.
    */
   private static Handler<RoutingContext> scrape(PrometheusMeterRegistry registry) {
-    ExpositionFormats formats = ExpositionFormats.init();
+    ExpositionNegotiation negotiation = new ExpositionNegotiation(ExpositionFormats.init());
     return ctx -> {
-      ExpositionFormatWriter writer = formats.findWriter(ctx.request().getHeader(HttpHeaders.ACCEPT));
+      ExpositionFormatWriter writer = negotiation.writerFor(ctx);
       ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
       try {
+        // Written by the registry's own writers (Micrometer configures them), which the content type names.
         registry.scrape(body, writer.getContentType());
       } catch (IOException e) {
         plain(ctx, 503, "Scrape failed\n");
         return;
       }
-      ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, writer.getContentType()).end(Buffer.buffer(body.toByteArray()));
+      ctx.response()
+          .putHeader(HttpHeaders.CONTENT_TYPE, writer.getContentType())
+          .putHeader(HttpHeaders.VARY, HttpHeaders.ACCEPT) // RFC 9110 §12.5.5: the format follows Accept
+          .end(Buffer.buffer(body.toByteArray()));
     };
   }
 

@@ -128,7 +128,8 @@ final class HttpRequestMetrics implements HttpServerMetrics<HttpRequestMetrics.I
   @Override
   public void requestReset(InFlight request) {
     // Rare (a client gone mid-request): looked up each time.
-    registry.counter(resetsName, methodTags(request.method)).increment();
+    Counter.builder(resetsName).description("Number of request resets").tags(methodTags(request.method))
+        .register(registry).increment();
     end(request);
   }
 

@@ -2,6 +2,7 @@ package io.github.vertxclassifier.metrics;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmCompilationMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -13,16 +14,12 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.micrometer.Label;
-import io.vertx.micrometer.MetricsDomain;
-import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.metrics.MetricsOptions;
 import java.util.Collection;
-import java.util.EnumSet;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 
 /** Metrics on: one Prometheus registry for the JVM, the process, Vert.x's HTTP servers and the classifier. */
 final class PrometheusServiceMetrics implements ServiceMetrics {
@@ -33,6 +30,10 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
   private final ServiceMetricsFactory vertxMetrics = new ServiceMetricsFactory(registry);
   private final Collection<EventLoopMeters> eventLoops = new ConcurrentLinkedQueue<>();
+  /** Whether the service serves (bindReadiness); the event-loop delay records from then on. */
+  private volatile BooleanSupplier serving = () -> true;
+  /** Held here: its counters hold it weakly. */
+  private final CgroupMetrics cgroup = new CgroupMetrics(CgroupDirectories.ofThisProcess());
 
   PrometheusServiceMetrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -43,33 +44,26 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
-  }
-
-  /**
-   * Options for vertx-micrometer-metrics: HTTP server meters only, with bounded labels (method, status code,
-   * and which server: "public" or "management"); never the path.
-   */
-  static MicrometerMetricsOptions vertxOptions() {
-    Set<String> disabled = EnumSet.complementOf(EnumSet.of(MetricsDomain.HTTP_SERVER)).stream()
-        .map(MetricsDomain::toCategory)
-        .collect(Collectors.toSet());
-    return new MicrometerMetricsOptions()
-        .setEnabled(true)
-        .setJvmMetricsEnabled(false) // bound above, once
-        .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.SERVER_NAME))
-        .setDisabledMetricsCategories(disabled);
+    new JvmCompilationMetrics().bindTo(registry);
+    new ProcessMemoryMetrics().bindTo(registry);
+    cgroup.bindTo(registry);
   }
 
   @Override
   public Vertx createVertx(VertxOptions options) {
     return Vertx.builder()
-        .with(options.setMetricsOptions(vertxOptions()))
+        .with(options.setMetricsOptions(new MetricsOptions().setEnabled(true)))
         .withMetrics(vertxMetrics)
         .build();
   }
 
   @Override
   public RequestMeters bindEventLoop(Thread eventLoop) {
+    ContextInternal context = (ContextInternal) Vertx.currentContext();
+    if (context == null || !context.nettyEventLoop().inEventLoop(eventLoop) || eventLoop != Thread.currentThread()) {
+      throw new IllegalStateException("bindEventLoop must run on the event loop it binds, " + eventLoop.getName());
+    }
+    new EventLoopDelay(eventLoop, serving).start(context.nettyEventLoop(), registry);
     EventLoopMeters meters = new EventLoopMeters(eventLoop);
     meters.bindTo(registry);
     eventLoops.add(meters);
@@ -84,6 +78,7 @@ final class PrometheusServiceMetrics implements ServiceMetrics {
 
   @Override
   public void bindReadiness(BooleanSupplier ready) {
+    serving = ready;
     Gauge.builder(READY, ready, r -> r.getAsBoolean() ? 1 : 0)
         .description("1 while the service is ready (serving), 0 while starting or draining")
         .strongReference(true) // nothing else references the supplier; a weak reference would read NaN after a GC

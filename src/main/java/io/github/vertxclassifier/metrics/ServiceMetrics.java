@@ -56,12 +56,16 @@ public interface ServiceMetrics extends AutoCloseable {
   Vertx createVertx(VertxOptions options);
 
   /**
-   * Binds the meters of one classifier event loop (requests, input size, the thread's CPU time) and returns
-   * what that loop records per request. Call once per loop; {@code eventLoop} is the loop's thread.
+   * Binds the meters of one classifier event loop (requests, input size, the thread's CPU time, its delay)
+   * and returns what that loop records per request. Call once per loop, on that loop (a verticle's
+   * {@code start}); {@code eventLoop} is the loop's thread.
    */
   RequestMeters bindEventLoop(Thread eventLoop);
 
-  /** {@code classifier_ready}: 1 while {@code ready} is true. */
+  /**
+   * {@code classifier_ready}: 1 while {@code ready} is true. The event-loop delay records from the first time
+   * it is: start-up and warm-up keep the loops busy on purpose. Call before {@link #bindEventLoop}.
+   */
   void bindReadiness(BooleanSupplier ready);
 
   /**

@@ -2,53 +2,41 @@ package io.github.vertxclassifier.metrics;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.datagram.DatagramSocketOptions;
-import io.vertx.core.http.HttpClientConfig;
 import io.vertx.core.http.HttpServerConfig;
-import io.vertx.core.json.JsonObject;
-import io.vertx.core.metrics.MetricsOptions;
-import io.vertx.core.net.QuicEndpointConfig;
 import io.vertx.core.net.SocketAddress;
-import io.vertx.core.net.TcpClientConfig;
 import io.vertx.core.net.TcpServerConfig;
 import io.vertx.core.spi.VertxMetricsFactory;
-import io.vertx.core.spi.metrics.ClientMetrics;
-import io.vertx.core.spi.metrics.DatagramSocketMetrics;
-import io.vertx.core.spi.metrics.EventBusMetrics;
-import io.vertx.core.spi.metrics.HttpClientMetrics;
 import io.vertx.core.spi.metrics.HttpServerMetrics;
-import io.vertx.core.spi.metrics.PoolMetrics;
 import io.vertx.core.spi.metrics.TransportMetrics;
 import io.vertx.core.spi.metrics.VertxMetrics;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MetricsNaming;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Vert.x's metrics SPI for this service: vertx-micrometer-metrics for everything (any client, pool or
- * event-bus metrics a later verticle brings), except two things of the HTTP servers:
+ * Vert.x's metrics SPI for this service: the HTTP servers' meters and nothing else. Every other kind of metrics
+ * (clients, pools, the event bus, datagrams) keeps {@link VertxMetrics}' defaults, which record nothing. The
+ * names, labels and help texts are vertx-micrometer-metrics' defaults
+ * ({@link MicrometerMetricsOptions#DEFAULT_METRICS_NAMING}):
  * <ul>
- *   <li>the per-request meters, which {@link HttpRequestMetrics} records under the same names and labels at a
- *   fraction of the cost;</li>
+ *   <li>the per-request meters, by {@link HttpRequestMetrics}, at a fraction of the library's cost;</li>
  *   <li>the open-connections gauge, registered once here. vertx-micrometer-metrics 5.2 registers it again for
  *   every connection (sharing one counter), and Micrometer logs a WARNING on the second registration.</li>
  * </ul>
  */
 final class ServiceMetricsFactory implements VertxMetricsFactory {
 
-  private final MicrometerMetricsFactory library;
+  private static final MetricsNaming NAMES = MicrometerMetricsOptions.DEFAULT_METRICS_NAMING;
+
   private final MeterRegistry registry;
   /** Every server's request meters, by server name ("public", "management"); shared by its instances. */
   private final Map<String, HttpRequestMetrics> byServerName = new ConcurrentHashMap<>();
 
   ServiceMetricsFactory(MeterRegistry registry) {
-    this.library = new MicrometerMetricsFactory(registry);
     this.registry = registry;
   }
 
@@ -59,37 +47,12 @@ final class ServiceMetricsFactory implements VertxMetricsFactory {
 
   @Override
   public VertxMetrics metrics(VertxOptions options) {
-    MetricsNaming names = ((MicrometerMetricsOptions) newOptions(options.getMetricsOptions())).getMetricsNaming();
-    return new RequestMetricsOverride(library.metrics(options), names);
+    return new HttpServersOnly();
   }
 
-  @Override
-  public MetricsOptions newOptions() {
-    return library.newOptions();
-  }
-
-  @Override
-  public MetricsOptions newOptions(MetricsOptions options) {
-    return library.newOptions(options);
-  }
-
-  @Override
-  public MetricsOptions newOptions(JsonObject json) {
-    return library.newOptions(json);
-  }
-
-  /** vertx-micrometer-metrics' {@link VertxMetrics}, with HTTP server request metrics replaced. */
-  private final class RequestMetricsOverride implements VertxMetrics {
-    private final VertxMetrics library;
-    private final MetricsNaming names;
-    private final ConnectionCount httpConnections;
-
-    RequestMetricsOverride(VertxMetrics library, MetricsNaming names) {
-      this.library = library;
-      this.names = names;
-      this.httpConnections = new ConnectionCount(
-          MetricsDomain.HTTP_SERVER.getPrefix() + names.getNetActiveConnections(), registry);
-    }
+  private final class HttpServersOnly implements VertxMetrics {
+    private final ConnectionCount httpConnections = new ConnectionCount(
+        MetricsDomain.HTTP_SERVER.getPrefix() + NAMES.getNetActiveConnections(), registry);
 
     @Override
     public HttpServerMetrics<?, ?> createHttpServerMetrics(HttpServerConfig config, SocketAddress tcpLocal,
@@ -97,63 +60,17 @@ final class ServiceMetricsFactory implements VertxMetricsFactory {
       String name = config.getObservabilityConfig() == null ? null : config.getObservabilityConfig().getMetricsName();
       // Vert.x asks once per server instance (one per event loop); all instances of a server share meters.
       return byServerName.computeIfAbsent(name == null ? "" : name,
-          serverName -> new HttpRequestMetrics(registry, names, serverName));
-    }
-
-    @Override
-    public TransportMetrics<?> createTcpServerMetrics(TcpServerConfig config, String protocol, SocketAddress local) {
-      return "http".equals(protocol) ? httpConnections : library.createTcpServerMetrics(config, protocol, local);
-    }
-
-    @Override
-    public TransportMetrics<?> createTcpClientMetrics(TcpClientConfig config, String protocol) {
-      return library.createTcpClientMetrics(config, protocol);
-    }
-
-    @Override
-    public TransportMetrics<?> createQuicEndpointMetrics(QuicEndpointConfig config, String protocol,
-        SocketAddress local) {
-      return library.createQuicEndpointMetrics(config, protocol, local);
-    }
-
-    @Override
-    public HttpClientMetrics<?, ?> createHttpClientMetrics(HttpClientConfig config) {
-      return library.createHttpClientMetrics(config);
-    }
-
-    @Override
-    public ClientMetrics<?, ?, ?> createClientMetrics(SocketAddress remote, String type, String namespace) {
-      return library.createClientMetrics(remote, type, namespace);
-    }
-
-    @Override
-    public EventBusMetrics<?> createEventBusMetrics() {
-      return library.createEventBusMetrics();
-    }
-
-    @Override
-    public DatagramSocketMetrics createDatagramSocketMetrics(DatagramSocketOptions options) {
-      return library.createDatagramSocketMetrics(options);
-    }
-
-    @Override
-    public PoolMetrics<?, ?> createPoolMetrics(String type, String name, int maxSize) {
-      return library.createPoolMetrics(type, name, maxSize);
-    }
-
-    @Override
-    public void vertxCreated(Vertx vertx) {
-      library.vertxCreated(vertx);
+          serverName -> new HttpRequestMetrics(registry, NAMES, serverName));
     }
 
     @Override
     public boolean isMetricsEnabled() {
-      return library.isMetricsEnabled();
+      return true;
     }
 
     @Override
-    public void close() {
-      library.close();
+    public TransportMetrics<?> createTcpServerMetrics(TcpServerConfig config, String protocol, SocketAddress local) {
+      return "http".equals(protocol) ? httpConnections : null;
     }
   }
 

@@ -15,6 +15,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -23,6 +25,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The management port of a service with 2 classifier instances, driven by Vert.x's own HTTP client. */
 @ExtendWith(VertxExtension.class)
@@ -81,7 +85,8 @@ class ManagementPortTest {
           assertThat(values(metrics, "classifier_event_loop_cpu_seconds_total")).hasSize(2).allMatch(cpu -> cpu > 0);
           assertThat(values(metrics, "classifier_path_bytes_count").stream().mapToDouble(Double::doubleValue).sum())
               .isEqualTo(400.0);
-          assertThat(metrics).contains("classifier_path_bytes_bucket{event_loop=\"vert.x-eventloop-thread-0\",le=\"11.0\"}");
+          assertThat(metrics)
+              .contains("classifier_path_bytes_bucket{event_loop=\"vert.x-eventloop-thread-0\",le=\"11.0\"}");
           // Label values stay bounded: never a path.
           assertThat(metrics).doesNotContain("helloworld");
           service.close();
@@ -98,7 +103,8 @@ class ManagementPortTest {
           assertThat(response.statusCode()).isEqualTo(200);
           return body.toJsonObject();
         }))
-        .compose(ready -> get(client, service.managementPort(), "/health/live").map(live -> List.of(ready, new JsonObject(live))))
+        .compose(ready -> get(client, service.managementPort(), "/health/live")
+            .map(live -> List.of(ready, new JsonObject(live))))
         .onComplete(test.succeeding(both -> test.verify(() -> {
           assertThat(both.get(0).getString("status")).isEqualTo("UP");
           assertThat(both.get(1).getString("status")).isEqualTo("UP");
@@ -110,62 +116,94 @@ class ManagementPortTest {
   @Test
   void readinessIs503WhileDrainingAndLivenessStaysUp() throws Exception {
     try (InProcessService draining = InProcessService.start()) {
-      assertThat(RawHttp.exchange(draining.managementPort(), RawHttp.get("/health/ready")).status()).isEqualTo(200);
+      assertThat(ManagementHttp.get(draining.managementPort(), "/health/ready").status()).isEqualTo(200);
       System.gc(); // the gauge must survive a collection (Micrometer holds gauge state weakly by default)
       assertThat(scrape(draining)).containsPattern("(?m)^classifier_ready 1\\.0$");
       draining.service().lifecycle().draining();
       assertThat(scrape(draining)).containsPattern("(?m)^classifier_ready 0\\.0$");
-      RawHttp.Exchange ready = RawHttp.exchange(draining.managementPort(), RawHttp.get("/health/ready"));
+      long before = System.currentTimeMillis();
+      RawHttp.Exchange ready = ManagementHttp.get(draining.managementPort(), "/health/ready");
       assertThat(ready.status()).isEqualTo(503);
       assertThat(ready.body()).contains("DRAINING");
-      assertThat(RawHttp.exchange(draining.managementPort(), RawHttp.get("/health/live")).status()).isEqualTo(200);
+      assertDated(ready, before);
+      assertThat(ManagementHttp.get(draining.managementPort(), "/health/live").status()).isEqualTo(200);
     }
   }
 
   @Test
   void unknownPathsAndMethodsAreRejected() {
-    assertThat(RawHttp.exchange(service.managementPort(), RawHttp.get("/")).status()).isEqualTo(404);
-    assertThat(RawHttp.exchange(service.managementPort(), RawHttp.get("/helloworld")).status()).isEqualTo(404);
-    RawHttp.Exchange post = RawHttp.exchange(service.managementPort(), RawHttp.request("POST", "/metrics"));
+    assertThat(ManagementHttp.get(service.managementPort(), "/").status()).isEqualTo(404);
+    assertThat(ManagementHttp.get(service.managementPort(), "/helloworld").status()).isEqualTo(404);
+    RawHttp.Exchange post = ManagementHttp.ask(service.managementPort(), "POST", "/metrics");
     assertThat(post.status()).isEqualTo(405);
     assertThat(RawHttp.header(post, "allow")).isEqualTo("GET, HEAD");
-    assertThat(RawHttp.exchange(service.managementPort(), RawHttp.get("/x HTTP/9.9\r\n\r\n")).status())
+    assertThat(ManagementHttp.send(service.managementPort(), RawHttp.get("/x HTTP/9.9\r\n\r\n")).status())
         .isEqualTo(400);
   }
 
-  @Test
-  void metricsNegotiateOpenMetricsAndKeepTextForPlainScrapes() {
-    RawHttp.Exchange plain = RawHttp.exchange(service.managementPort(), RawHttp.get("/metrics"));
-    assertThat(RawHttp.header(plain, "content-type")).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
-    assertThat(plain.body()).contains("# TYPE classifier_requests_total counter").doesNotContain("# EOF");
+  /** RFC 9110 §6.6.1: an origin server with a clock sends Date in every response, whatever its status. */
+  @ParameterizedTest(name = "{0} {1} -> {2}")
+  @CsvSource({
+      "GET, /health/live, 200",
+      "GET, /health/ready, 200",
+      "GET, /metrics, 200",
+      "HEAD, /metrics, 200",
+      "HEAD, /health/ready, 200",
+      "GET, /, 404",
+      "HEAD, /nothing-here, 404",
+      "POST, /metrics, 405",
+      "DELETE, /health/live, 405",
+  })
+  void everyAnswerCarriesADate(String method, String path, int status) {
+    long before = System.currentTimeMillis();
+    RawHttp.Exchange answer = ManagementHttp.ask(service.managementPort(), method, path);
+    assertThat(answer.status()).isEqualTo(status);
+    assertDated(answer, before);
+    if (method.equals("HEAD")) {
+      assertThat(answer.body()).as("no content in an answer to HEAD").isEmpty();
+    }
+  }
 
-    // What Prometheus sends by default: OpenMetrics first, text as a fallback.
-    byte[] prometheus = ("GET /metrics HTTP/1.1\r\nHost: localhost\r\nAccept: application/openmetrics-text;"
-        + "version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1\r\n\r\n")
-        .getBytes(StandardCharsets.ISO_8859_1);
-    RawHttp.Exchange openMetrics = RawHttp.exchange(service.managementPort(), prometheus);
-    assertThat(openMetrics.status()).isEqualTo(200);
-    assertThat(RawHttp.header(openMetrics, "content-type")).startsWith("application/openmetrics-text; version=1.0.0");
-    assertThat(openMetrics.body()).contains("# TYPE classifier_requests counter").endsWith("# EOF\n");
+  @Test
+  void aMalformedRequestIsAnsweredWithADate() {
+    long before = System.currentTimeMillis();
+    RawHttp.Exchange answer = ManagementHttp.send(service.managementPort(),
+        "GET /health/live HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+    assertThat(answer.status()).isEqualTo(400);
+    assertDated(answer, before);
   }
 
   @Test
   void thePublicPortClassifiesMetricsAndHealthPaths() {
-    String body = RawHttp.exchange(service.httpPort(), RawHttp.get("/metrics")).body();
+    String body = ManagementHttp.get(service.httpPort(), "/metrics").body();
     assertThat(body).endsWith("total:\t8\n").doesNotContain("jvm_");
   }
 
   @Test
   void metricsCanBeTurnedOff() throws Exception {
     try (InProcessService off = InProcessService.start(new JsonObject().put("METRICS_ENABLED", false))) {
-      assertThat(RawHttp.exchange(off.managementPort(), RawHttp.get("/metrics")).status()).isEqualTo(404);
-      assertThat(RawHttp.exchange(off.httpPort(), RawHttp.get("/helloworld")).body()).endsWith("total:\t11\n");
-      assertThat(RawHttp.exchange(off.managementPort(), RawHttp.get("/health/ready")).status()).isEqualTo(200);
+      long before = System.currentTimeMillis();
+      RawHttp.Exchange metrics = ManagementHttp.get(off.managementPort(), "/metrics");
+      assertThat(metrics.status()).isEqualTo(404);
+      assertDated(metrics, before);
+      assertThat(ManagementHttp.get(off.httpPort(), "/helloworld").body()).endsWith("total:\t11\n");
+      assertThat(ManagementHttp.get(off.managementPort(), "/health/ready").status()).isEqualTo(200);
     }
   }
 
+  /** One Date header, an IMF-fixdate (RFC 9110 §5.6.7), between the request's start and now. */
+  private static void assertDated(RawHttp.Exchange answer, long sentAtMillis) {
+    String head = answer.text().substring(0, answer.text().indexOf("\r\n\r\n"));
+    assertThat(Pattern.compile("(?im)^date:").matcher(head).results().count()).as("Date headers in\n%s", head)
+        .isEqualTo(1);
+    String date = RawHttp.header(answer, "date");
+    assertThat(date).matches("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+    long dated = ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+    assertThat(dated).isBetween(sentAtMillis / 1000 * 1000, System.currentTimeMillis());
+  }
+
   private static String scrape(InProcessService service) {
-    return RawHttp.exchange(service.managementPort(), RawHttp.get("/metrics")).body();
+    return ManagementHttp.get(service.managementPort(), "/metrics").body();
   }
 
   private static List<Double> values(String metrics, String family) {

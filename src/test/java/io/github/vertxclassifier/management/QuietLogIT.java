@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.vertxclassifier.support.JarProcess;
-import io.github.vertxclassifier.support.RawHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class QuietLogIT {
 
   /** Temurin 25 where Debian machines here install it; JAVA25_HOME names another place. */
-  private static final Path JDK_25 = Path.of(System.getenv().getOrDefault("JAVA25_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"));
+  private static final Path JDK_25 =
+      Path.of(System.getenv().getOrDefault("JAVA25_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"));
 
   static Stream<Path> jdks() {
     return Stream.of(Path.of(System.getProperty("java.home")), JDK_25);
@@ -33,9 +33,9 @@ class QuietLogIT {
     assumeTrue(Files.isExecutable(javaHome.resolve("bin/java")), "no JDK at " + javaHome + " (set JAVA25_HOME)");
     try (JarProcess jar = JarProcess.launch(javaHome, Map.of("SHUTDOWN_DRAIN_SECONDS", "0"))) {
       jar.awaitReady(Duration.ofSeconds(30));
-      assertThat(RawHttp.exchange(jar.httpPort, RawHttp.get("/helloworld")).status()).isEqualTo(200);
-      assertThat(RawHttp.exchange(jar.managementPort, RawHttp.get("/metrics")).status()).isEqualTo(200);
-      assertThat(RawHttp.exchange(jar.managementPort, RawHttp.get("/health/live")).status()).isEqualTo(200);
+      assertThat(ManagementHttp.get(jar.httpPort, "/helloworld").status()).isEqualTo(200);
+      assertThat(ManagementHttp.get(jar.managementPort, "/metrics").status()).isEqualTo(200);
+      assertThat(ManagementHttp.get(jar.managementPort, "/health/live").status()).isEqualTo(200);
       jar.terminate();
       assertThat(jar.awaitExit(Duration.ofSeconds(30))).isZero();
       assertThat(jar.output().lines())

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -104,11 +105,16 @@ class DashboardLintTest {
         RawHttp.exchange(service.httpPort(), RawHttp.get("nopath"));
       }
       System.gc(); // so the GC pause timer has a series
-      HttpResponse<String> scrape = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.managementPort() + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(scrape.statusCode()).isEqualTo(200);
-      known = seriesNames(scrape.body());
+      // The GC notification reaches Micrometer asynchronously: scrape until its series is there (or give up
+      // after 30 s and let the assertions below say what is missing).
+      HttpRequest metrics = HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + service.managementPort() + "/metrics")).build();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      do {
+        HttpResponse<String> scrape = HttpClient.newHttpClient().send(metrics, HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        known = seriesNames(scrape.body());
+      } while (!known.contains("jvm_gc_pause_seconds_sum") && System.nanoTime() < deadline);
     }
     assertThat(known).as("the service exports what docs/spec.md promises").containsAll(SPEC_METRICS);
     known.addAll(SPEC_METRICS);
