@@ -29,6 +29,7 @@ One line per check, "ok - ..." or "FAIL - ...":
     a Gateway's or ingress controller's own metrics, the kubelet's cAdvisor) must be empty, and is listed so;
   - CPU throttling (queries of a "throttled" metric) is above zero for each pod: the pods have a real CPU quota.
 """
+import csv
 import json
 import math
 import re
@@ -284,7 +285,7 @@ def record(argv):
     from matplotlib.ticker import PercentFormatter
 
     fig, axes = plt.subplots(len(SCALING_PANELS), 1, figsize=(11, 2.6 * len(SCALING_PANELS)), sharex=True)
-    rows = ["step,connections,panel,series,mean"]
+    rows = [["step", "connections", "panel", "series", "mean"]]
     for ax, (heading, wanted) in zip(axes, SCALING_PANELS):
         found = [(title, target, result) for (title, _), (target, result) in recorded.items()
                  if wanted(target["expr"], target.get("legendFormat", ""))]
@@ -332,8 +333,8 @@ def record(argv):
                     half = [y for x, y in zip(xs, ys)
                             if (t0 + t1) / 2 - origin <= x <= t1 - origin and not math.isnan(y)]
                     if half:
-                        rows.append(f"{steps.index([t0, t1, conns]) + 1},{conns},{heading},{label},"
-                                    f"{sum(half) / len(half):.4g}")
+                        rows.append([steps.index([t0, t1, conns]) + 1, conns, heading, label,
+                                     f"{sum(half) / len(half):.4g}"])
         ax.grid(alpha=0.3)
         ax.set_ylim(bottom=0)  # after the data: the top stays automatic
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -348,8 +349,8 @@ def record(argv):
                  fontsize=11)
     fig.tight_layout()
     fig.savefig(f"{out_dir}/scaling.png", dpi=90)
-    with open(f"{out_dir}/scaling.csv", "w") as f:
-        f.write("\n".join(rows) + "\n")
+    with open(f"{out_dir}/scaling.csv", "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
     print(f"# picture: {out_dir}/scaling.png, summary {out_dir}/scaling.csv ({len(rows) - 1} rows)", flush=True)
     return 0 if all(results) else 1
 
