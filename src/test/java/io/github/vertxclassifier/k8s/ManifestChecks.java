@@ -229,7 +229,7 @@ final class ManifestChecks {
     for (HTTPRoute route : Manifests.all(objects, HTTPRoute.class)) {
       String name = "HTTPRoute " + route.getMetadata().getName();
       List<ParentReference> parents = route.getSpec().getParentRefs();
-      if (parents == null || parents.isEmpty() || parents.stream().anyMatch(p -> p.getName() == null || p.getName().isBlank())) {
+      if (parents == null || parents.isEmpty()) { // each parentRef's name: the schema requires it
         problems.add(name + " needs a parentRef naming the Gateway");
       }
       List<HTTPBackendRef> backends = route.getSpec().getRules() == null ? List.of() : route.getSpec().getRules().stream()
