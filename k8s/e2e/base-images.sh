@@ -21,7 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 CACHE=${E2E_CACHE:-/var/cache/vertx-classifier-e2e}
-DOCKERFILES=(${DOCKERFILES:-k8s/Dockerfile k8s/loadtest/Dockerfile})
+read -r -a DOCKERFILES <<<"${DOCKERFILES:-k8s/Dockerfile k8s/loadtest/Dockerfile}"
 SUITE=bookworm
 
 log() { printf 'base-images: %s\n' "$*" >&2; }
