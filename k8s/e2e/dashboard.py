@@ -27,7 +27,8 @@ One line per check, "ok - ..." or "FAIL - ...":
   - each query variable (label_values) lists both pods and not the decoy;
   - a query whose every metric comes from a source this test does not run (EXPECTED_EMPTY: kube-state-metrics,
     a Gateway's or ingress controller's own metrics, the kubelet's cAdvisor) must be empty, and is listed so;
-  - CPU throttling (queries of a "throttled" metric) is above zero for each pod: the pods have a real CPU quota.
+  - CPU throttling (queries of a "throttled" metric) is above zero for each pod: the pods have a real CPU quota,
+    lowered under load by k8s/e2e/run so that it bites on a small machine.
 """
 import csv
 import json
@@ -142,20 +143,11 @@ def instant(prom, dashboard_path, at, job, namespace, pods, decoy_job, decoy_pod
                 check(all(n == 0 for n in per_pod.values()), f"expected empty here ({absent}): {name}")
                 continue
             if "throttled" in expr:
-                # The quota bites only when a pod has the CPU to exceed it. A machine whose other load keeps the
-                # pods far below their limit leaves throttling at 0 with no fault: a pod is held to it once its
-                # process CPU reached 80% of its quota, and every pod's cgroup reader must count the quota's
-                # periods (so the series can rise).
+                # The run lowers every pod's quota under load (k8s/e2e/run, E2E_SQUEEZE_CPU): it must bite.
                 values_now = {pod: [round(float(s["value"][1]), 4) for s in query(substitute(expr, values(pod)))]
                               for pod in pods}
-                peak = {pod: max([float(s["value"][1]) for s in query(
-                    f'max_over_time(process_cpu_usage{{job="{job}", pod="{pod}"}}[5m])')] or [0.0]) for pod in pods}
-                periods = {pod: len(query(f'rate(classifier_cgroup_cpu_periods_total{{job="{job}", pod="{pod}"}}[1m])'
-                                          f' > 0')) for pod in pods}
-                check(all(v and (max(v) > 0 or peak[pod] < 0.8) and periods[pod] for pod, v in values_now.items()),
-                      f"CPU throttling above zero for each pod that reached 80% of its quota: throttled share "
-                      f"{values_now}, peak process CPU {({p: round(v, 2) for p, v in peak.items()})}, quota "
-                      f"periods counted {periods}: {name}")
+                check(all(v and max(v) > 0 for v in values_now.values()),
+                      f"CPU throttling above zero for each pod under load: throttled share {values_now}: {name}")
             if only_5xx:
                 check(all(n == 0 for n in per_pod.values()), f"no 5xx for any pod (empty as it should be): {name}")
             else:
@@ -302,7 +294,9 @@ def record(argv):
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         for k, (t0, t1, conns) in enumerate(steps):
             ax.axvspan(t0 - origin, t1 - origin, color="tab:blue", alpha=0.05 + 0.05 * (k % 2), lw=0)
-        for key, colour, text in (("deleted", "tab:red", "pod deleted (out of upstreams, SIGTERM)"),
+        for key, colour, text in (("squeezed", "tab:purple",
+                                   f"CPU quota lowered to {options.get('squeeze_cpu', '?')} CPU per pod (podman update)"),
+                                  ("deleted", "tab:red", "pod deleted (out of upstreams, SIGTERM)"),
                                   ("replacement_ready", "tab:green", "replacement ready")):
             if key in options:
                 ax.axvline(float(options[key]) - origin, color=colour, ls="--", lw=1,
