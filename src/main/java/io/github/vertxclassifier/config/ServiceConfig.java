@@ -135,7 +135,8 @@ public record ServiceConfig(
     try {
       parsed = Long.parseLong(value.toString().trim());
     } catch (NumberFormatException e) {
-      throw new InvalidConfigException(key + " must be a whole number in " + min + ".." + max + ", got " + shown(value));
+      throw new InvalidConfigException(
+          key + " must be a whole number in " + min + ".." + max + ", got " + shown(value));
     }
     if (parsed < min || parsed > max) {
       throw new InvalidConfigException(key + " must be in " + min + ".." + max + ", got " + parsed);

@@ -70,7 +70,8 @@ class ConfigLoaderTest {
 
   @Test
   void aliasesDoNotExpand() throws Exception {
-    StringBuilder laughs = new StringBuilder("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    StringBuilder laughs = new StringBuilder("a: &a [" + String.join(",", java.util.Collections.nCopies(8, "lol"))
+        + "]\n");
     for (char c = 'b'; c <= 'j'; c++) {
       char p = (char) (c - 1);
       laughs.append(c).append(": &").append(c).append(" [*").append(p).append(",*").append(p).append(",*").append(p)

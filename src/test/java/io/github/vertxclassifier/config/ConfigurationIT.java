@@ -107,7 +107,8 @@ class ConfigurationIT {
   void aMappingWhereAHostIsExpectedStopsStartUpWithOneLine() throws Exception {
     Path file = yaml("HTTP_HOST: {a: 1}\n"); // was exit 1 after DNS look-ups of "{a=1}"
     assertStopsWithOneLine(Map.of("CONFIG_FILE", file.toString()),
-        "cannot read configuration file " + file + ": HTTP_HOST must be a single value, not a mapping (line 1, column 12)");
+        "cannot read configuration file " + file
+            + ": HTTP_HOST must be a single value, not a mapping (line 1, column 12)");
   }
 
   @Test
@@ -138,7 +139,8 @@ class ConfigurationIT {
     Path typo = yaml("HTTP_PROT: 8080\n");
     try (JarProcess jar = JarProcess.launch(Map.of("CONFIG_FILE", typo.toString()))) {
       assertThat(jar.awaitExit(Duration.ofSeconds(30))).isEqualTo(2);
-      assertThat(jar.output()).startsWith("vertx-classifier: invalid configuration: unknown configuration key 'HTTP_PROT'")
+      assertThat(jar.output())
+          .startsWith("vertx-classifier: invalid configuration: unknown configuration key 'HTTP_PROT'")
           .doesNotContain("\n");
     }
   }

@@ -96,7 +96,8 @@ class ServiceConfigTest {
     assertThatThrownBy(() -> ServiceConfig.from(new JsonObject().put("INSTANCES", "1\n2\u0000"), 2))
         .hasMessage("INSTANCES must be 'auto' or a whole number in 1..1024, got '1\\x0a2\\x00'");
     assertThatThrownBy(() -> ServiceConfig.from(new JsonObject().put("HTTP_PORT", "9".repeat(100_000)), 2))
-        .hasMessage("HTTP_PORT must be a whole number in 1..65535, got '" + "9".repeat(60) + "'... (100000 characters)");
+        .hasMessage("HTTP_PORT must be a whole number in 1..65535, got '" + "9".repeat(60)
+            + "'... (100000 characters)");
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.github.vertxclassifier.reliability;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
@@ -20,10 +21,11 @@ import java.util.regex.Pattern;
  */
 final class EventLoopThreads {
 
-  /** Vert.x's blocked-thread warning: "Thread Thread[#34,vert.x-eventloop-thread-0,5,main] has been blocked for ...". */
+  /** Vert.x's warning: "Thread Thread[#34,vert.x-eventloop-thread-0,5,main] has been blocked for 2417 ms, ...". */
   private static final Pattern BLOCKED = Pattern.compile(
       "Thread\\[(?:#\\d+,)?([^,\\]]+)[^]]*] has been blocked for (\\d+) ms, time limit is (\\d+) ms");
   private static final String LOOP_PREFIX = "vert.x-eventloop-thread-";
+  private static final String JAZZER_INSTRUMENTATION = "com.code_intelligence.jazzer.instrumentor.";
   /** Samples at most this often, and keeps this many: enough to look back minutes. */
   private static final long SAMPLE_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final int SAMPLES_KEPT = 4096;
@@ -52,21 +54,24 @@ final class EventLoopThreads {
   }
 
   /**
-   * Whether a blocked-thread warning's loop was starved rather than blocked: it is runnable, not inside a native
-   * call, and spent less CPU time than the time limit since a sample taken before the block began (an upper bound
-   * of its CPU time in the block). Called on the checker's thread while the loop is still in the task it reports.
+   * Why a blocked-thread warning is not the service's fault, or null when it is. Called on the checker's thread
+   * while the loop is still in the task it reports. Not the service's: a loop that is runnable, not inside a native
+   * call, and spent less CPU time than the limit since a sample taken before the block began (an upper bound of its
+   * CPU time in the block): it was starved of CPU. Nor a loop inside Jazzer's instrumentation of a class it is
+   * loading (done once per class while fuzzing, seconds of CPU on a busy machine): that is the harness's work.
    */
-  synchronized boolean starved(String warning) {
+  synchronized String excuse(String warning) {
     Matcher blocked = BLOCKED.matcher(warning);
     if (!blocked.find()) {
-      return false;
+      return null;
     }
     Thread loop = loops().stream().filter(t -> t.getName().equals(blocked.group(1))).findFirst().orElse(null);
     if (loop == null) {
-      return false;
+      return null;
     }
-    long blockStart = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(Long.parseLong(blocked.group(2)));
+    long blockedNanos = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(blocked.group(2)));
     long limit = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(blocked.group(3)));
+    long blockStart = System.nanoTime() - blockedNanos;
     long cpuBefore = 0; // none sampled before the block: the thread's whole CPU time bounds it
     for (Sample sample : samples) {
       if (sample.nanoTime() - blockStart > 0) {
@@ -76,8 +81,15 @@ final class EventLoopThreads {
     }
     long cpuInBlock = threads.getThreadCpuTime(loop.getId()) - cpuBefore;
     StackTraceElement[] stack = loop.getStackTrace();
+    if (Arrays.stream(stack).anyMatch(frame -> frame.getClassName().startsWith(JAZZER_INSTRUMENTATION))) {
+      return "instrumenting a class for Jazzer";
+    }
     boolean inJava = stack.length > 0 && !stack[0].isNativeMethod();
-    return loop.getState() == Thread.State.RUNNABLE && inJava && cpuInBlock < limit;
+    if (loop.getState() == Thread.State.RUNNABLE && inJava && cpuInBlock < limit) {
+      return String.format("starved of CPU: at most %d ms of CPU time in %d ms", cpuInBlock / 1_000_000,
+          blockedNanos / 1_000_000);
+    }
+    return null;
   }
 
   /**
