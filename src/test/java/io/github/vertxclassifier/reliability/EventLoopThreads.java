@@ -21,9 +21,9 @@ import java.util.regex.Pattern;
  */
 final class EventLoopThreads {
 
-  /** Vert.x's warning: "Thread Thread[#34,vert.x-eventloop-thread-0,5,main] has been blocked for 2417 ms, ...". */
+  /** Vert.x's warning: "Thread vert.x-eventloop-thread-0 has been blocked for 2417 ms, time limit is 2000 ms". */
   private static final Pattern BLOCKED = Pattern.compile(
-      "Thread\\[(?:#\\d+,)?([^,\\]]+)[^]]*] has been blocked for (\\d+) ms, time limit is (\\d+) ms");
+      "(vert\\.x-eventloop-thread-\\d+)\\S* has been blocked for (\\d+) ms, time limit is (\\d+) ms");
   private static final String LOOP_PREFIX = "vert.x-eventloop-thread-";
   private static final String JAZZER_INSTRUMENTATION = "com.code_intelligence.jazzer.instrumentor.";
   /** Samples at most this often, and keeps this many: enough to look back minutes. */
