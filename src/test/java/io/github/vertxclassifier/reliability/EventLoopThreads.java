@@ -29,9 +29,13 @@ final class EventLoopThreads {
   /** Samples at most this often, and keeps this many: enough to look back minutes. */
   private static final long SAMPLE_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final int SAMPLES_KEPT = 4096;
+  /** Two warnings whose blocks began this close together are about one block (the checker runs once a second). */
+  private static final long SAME_BLOCK_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
   private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
   private final Deque<Sample> samples = new ArrayDeque<>();
+  /** Per loop, when the block last seen inside Jazzer's instrumentation began: later warnings of it are excused. */
+  private final Map<String, Long> instrumentedBlockStart = new HashMap<>();
 
   /** The event loops' CPU times at one moment. */
   private record Sample(long nanoTime, Map<Long, Long> cpuNanos) {
@@ -58,7 +62,8 @@ final class EventLoopThreads {
    * while the loop is still in the task it reports. Not the service's: a loop that is runnable, not inside a native
    * call, and spent less CPU time than the limit since a sample taken before the block began (an upper bound of its
    * CPU time in the block): it was starved of CPU. Nor a loop inside Jazzer's instrumentation of a class it is
-   * loading (done once per class while fuzzing, seconds of CPU on a busy machine): that is the harness's work.
+   * loading (done once per class while fuzzing, seconds of CPU on a busy machine), now or at an earlier warning
+   * about the same block: that is the harness's work.
    */
   synchronized String excuse(String warning) {
     Matcher blocked = BLOCKED.matcher(warning);
@@ -82,7 +87,12 @@ final class EventLoopThreads {
     long cpuInBlock = threads.getThreadCpuTime(loop.getId()) - cpuBefore;
     StackTraceElement[] stack = loop.getStackTrace();
     if (Arrays.stream(stack).anyMatch(frame -> frame.getClassName().startsWith(JAZZER_INSTRUMENTATION))) {
+      instrumentedBlockStart.put(loop.getName(), blockStart);
       return "instrumenting a class for Jazzer";
+    }
+    Long instrumented = instrumentedBlockStart.get(loop.getName());
+    if (instrumented != null && Math.abs(blockStart - instrumented) < SAME_BLOCK_NANOS) {
+      return "the task that was instrumenting a class for Jazzer";
     }
     boolean inJava = stack.length > 0 && !stack[0].isNativeMethod();
     if (loop.getState() == Thread.State.RUNNABLE && inJava && cpuInBlock < limit) {
