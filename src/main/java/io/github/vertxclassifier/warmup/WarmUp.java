@@ -7,14 +7,8 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -46,7 +40,7 @@ import java.util.stream.Stream;
  *       requests' invocation counts are what queue the next compilations.</li>
  *   <li><b>Done when the JIT stays idle under load</b>: at least {@link #MIN_REQUESTS} requests, then the
  *       compiler threads below {@link #BUSY_SHARE} of the CPU for {@link #QUIET_REQUESTS} more requests (enough
- *       for a method compiled with counters only to report and be promoted); see {@link Jit}.</li>
+ *       for a method compiled with counters only to report and be promoted); see {@link CompilerThreads}.</li>
  *   <li><b>Connections come and go</b>: one of the {@link #CONNECTIONS} is replaced every
  *       {@code ROUNDS_PER_CHECK} rounds, so accepting and closing a connection is compiled code too when
  *       clients connect after readiness.</li>
@@ -133,13 +127,13 @@ public final class WarmUp {
   private final long maxRequests;
   private final List<byte[]> getRequests = requests("GET");
   private final List<byte[]> headRequests = requests("HEAD");
-  private final Jit jit;
+  private final CompilerThreads jit;
   private long requests;
   private long failures;
   private long managementRequests;
 
   /** {@code jit}: paced by and done with this JVM's JIT (the server's own), or null: until a budget ends. */
-  private WarmUp(Target target, Duration budget, long maxRequests, Jit jit) {
+  private WarmUp(Target target, Duration budget, long maxRequests, CompilerThreads jit) {
     this.jit = jit;
     this.target = target;
     this.deadlineNanos = startNanos + budget.toNanos();
@@ -170,7 +164,7 @@ public final class WarmUp {
     Thread driver = new Thread(() -> {
       Result result;
       try {
-        result = new WarmUp(target, budget, maxRequests, new Jit()).drive();
+        result = new WarmUp(target, budget, maxRequests, new CompilerThreads()).drive();
       } catch (RuntimeException | Error e) { // readiness must come whatever the driver meets
         result = new Result(0, 0, 0, Duration.ZERO, "errors: " + e);
       }
@@ -242,9 +236,8 @@ public final class WarmUp {
   }
 
   private String rounds(List<Connection> connections) throws IOException, InterruptedException {
-    // Per check: requests answered, System.nanoTime(), compiler threads' CPU nanoseconds. The oldest kept is
-    // the last one at least QUIET_REQUESTS requests back.
-    ArrayDeque<long[]> checks = new ArrayDeque<>();
+    // The oldest check kept is the last one at least QUIET_REQUESTS requests back.
+    ArrayDeque<Check> checks = new ArrayDeque<>();
     for (long round = 0; ; round++) {
       if (System.nanoTime() - deadlineNanos >= 0) {
         return "time budget";
@@ -281,21 +274,22 @@ public final class WarmUp {
       if (jit == null) {
         continue;
       }
-      long[] now = {requests, System.nanoTime(), jit.compilerNanos()};
-      long[] previous = checks.peekLast();
+      Check now = new Check(requests, System.nanoTime(), jit.compilerNanos());
+      Check previous = checks.peekLast();
       checks.addLast(now);
-      long[] oldest = checks.pollFirst();
-      while (checks.size() > 1 && checks.peekFirst()[0] <= requests - QUIET_REQUESTS) { // never past "now"
+      Check oldest = checks.pollFirst();
+      while (checks.size() > 1 && checks.peekFirst().requests() <= requests - QUIET_REQUESTS) { // never past "now"
         oldest = checks.pollFirst();
       }
       checks.addFirst(oldest);
-      if (requests >= MIN_REQUESTS && requests - oldest[0] >= QUIET_REQUESTS && share(oldest, now) < BUSY_SHARE) {
+      if (requests >= MIN_REQUESTS && requests - oldest.requests() >= QUIET_REQUESTS
+          && oldest.compilerShareUntil(now) < BUSY_SHARE) {
         return "compiled";
       }
-      if (previous != null && share(previous, now) >= BUSY_SHARE) {
+      if (previous != null && previous.compilerShareUntil(now) >= BUSY_SHARE) {
         // The compilers are busy: leave them the CPU, PAUSE_RATIO times as long as the requests just had it.
-        TimeUnit.NANOSECONDS.sleep(Math.min(PAUSE_RATIO * (now[1] - previous[1]), MAX_PAUSE_NANOS));
-        checks.addLast(new long[] {requests, System.nanoTime(), jit.compilerNanos()});
+        TimeUnit.NANOSECONDS.sleep(Math.min(PAUSE_RATIO * (now.nanoTime() - previous.nanoTime()), MAX_PAUSE_NANOS));
+        checks.addLast(new Check(requests, System.nanoTime(), jit.compilerNanos()));
       }
     }
   }
@@ -324,9 +318,13 @@ public final class WarmUp {
     }
   }
 
-  /** The compiler threads' share of the time between two checks. */
-  private static double share(long[] from, long[] to) {
-    return to[1] == from[1] ? 0 : (double) (to[2] - from[2]) / (to[1] - from[1]);
+  /** One look at the JIT: public requests answered so far, {@link System#nanoTime()}, the compilers' CPU time. */
+  private record Check(long requests, long nanoTime, long compilerNanos) {
+    /** The compiler threads' share of the time from this check to {@code later}. */
+    double compilerShareUntil(Check later) {
+      long nanos = later.nanoTime - nanoTime;
+      return nanos == 0 ? 0 : (double) (later.compilerNanos - compilerNanos) / nanos;
+    }
   }
 
   /** One keep-alive connection with a blocking socket. */
@@ -421,81 +419,6 @@ public final class WarmUp {
       } catch (IOException ignored) {
         // closing a loopback socket at the end of the warm-up: nothing to do about it
       }
-    }
-  }
-
-  /**
-   * Whether the JIT is busy, from the CPU time its compiler threads used since the last call: Linux reports each
-   * thread's time on the CPU in nanoseconds ({@code /proc/self/task/TID/schedstat}), and HotSpot names its
-   * compiler threads "C1 CompilerThread..." and "C2 CompilerThread...". That counts a long compilation while it
-   * runs, and costs a few small file reads. (The {@code Compiler.queue} diagnostic command would name the queued
-   * methods, but reaching it starts the platform MBean server: 0.2 s of CPU on one CPU, measured.) Elsewhere the
-   * JIT's total compilation time standing still stands in for an idle JIT.
-   */
-  static final class Jit {
-    private static final Path TASKS = Path.of("/proc/self/task");
-    /** Checks between two listings of the threads (HotSpot may start or stop a compiler thread). */
-    private static final int CHECKS_PER_LISTING = 16;
-    private final CompilationMXBean compilation = ManagementFactory.getCompilationMXBean();
-    private boolean procAvailable = Files.isDirectory(TASKS);
-    private List<Path> compilerSchedstats = List.of();
-    private int checks;
-
-    /**
-     * The compiler threads' CPU time so far, in nanoseconds; where /proc is unavailable, the JIT's total
-     * compilation time (which grows only when a compilation ends).
-     */
-    long compilerNanos() {
-      if (procAvailable) {
-        try {
-          if (checks++ % CHECKS_PER_LISTING == 0) {
-            compilerSchedstats = compilerThreads();
-          }
-          try {
-            return nanos(compilerSchedstats);
-          } catch (NoSuchFileException threadEnded) {
-            compilerSchedstats = compilerThreads();
-            return nanos(compilerSchedstats);
-          }
-        } catch (IOException | RuntimeException e) {
-          procAvailable = false;
-        }
-      }
-      return compilation != null && compilation.isCompilationTimeMonitoringSupported()
-          ? compilation.getTotalCompilationTime() * 1_000_000 : 0;
-    }
-
-    /** Time on the CPU of the compiler threads alive now, in nanoseconds. */
-    static long compilerThreadsNanos() throws IOException {
-      return nanos(compilerThreads());
-    }
-
-    /** The {@code schedstat} files of this JVM's C1 and C2 compiler threads. */
-    private static List<Path> compilerThreads() throws IOException {
-      List<Path> schedstats = new ArrayList<>();
-      try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
-        for (Path task : tasks) {
-          String name;
-          try {
-            name = Files.readString(task.resolve("comm"));
-          } catch (NoSuchFileException gone) {
-            continue; // the thread ended
-          }
-          if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-            schedstats.add(task.resolve("schedstat"));
-          }
-        }
-      }
-      return schedstats;
-    }
-
-    private static long nanos(List<Path> schedstats) throws IOException {
-      long nanos = 0;
-      for (Path schedstat : schedstats) {
-        String line = Files.readString(schedstat);
-        nanos += Long.parseLong(line.substring(0, line.indexOf(' ')));
-      }
-      return nanos;
     }
   }
 

@@ -121,7 +121,7 @@ class WarmUpTest {
     assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "Linux /proc");
     // This JVM has compiled plenty by now (JUnit, Vert.x): its C1 and C2 threads have run, in nanoseconds, and
     // for less time than the whole process has.
-    long compilers = WarmUp.Jit.compilerThreadsNanos();
+    long compilers = CompilerThreads.compilerThreadsNanos();
     long process = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
     assertThat(compilers).isPositive().isLessThan(process);
