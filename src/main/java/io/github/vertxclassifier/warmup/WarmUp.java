@@ -5,15 +5,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -70,7 +65,6 @@ public final class WarmUp {
   static final double BUSY_SHARE = 0.2;
   /** How often the JIT is asked (in rounds of {@link #CONNECTIONS} requests). */
   private static final int ROUNDS_PER_CHECK = 8;
-  private static final int IO_TIMEOUT_MILLIS = 2_000;
   /** While the compiler threads are busy, the driver pauses this many times as long as it has just driven. */
   static final long PAUSE_RATIO = 2;
   private static final long MAX_PAUSE_NANOS = Duration.ofMillis(50).toNanos();
@@ -109,8 +103,6 @@ public final class WarmUp {
    * a warm-up. At every check (40) readiness came 0.2 s later for the same first second.
    */
   private static final int CHECKS_PER_MANAGEMENT_REQUEST = 4;
-  private static final byte[] STATUS_200 = "HTTP/1.1 200 ".getBytes(StandardCharsets.ISO_8859_1);
-  private static final byte[] CONTENT_LENGTH = "\r\ncontent-length:".getBytes(StandardCharsets.ISO_8859_1);
 
   /**
    * What the warm-up did: {@code requests} (and {@code failures}) on the public port, {@code managementRequests}
@@ -215,11 +207,11 @@ public final class WarmUp {
   }
 
   private Result drive() {
-    List<Connection> connections = new ArrayList<>();
+    List<LoopbackConnection> connections = new ArrayList<>();
     String stoppedBecause;
     try {
       for (int i = 0; i < CONNECTIONS; i++) {
-        connections.add(new Connection(target.host(), target.port()));
+        connections.add(new LoopbackConnection(target.host(), target.port()));
       }
       stoppedBecause = rounds(connections);
     } catch (IOException e) {
@@ -229,13 +221,13 @@ public final class WarmUp {
       stoppedBecause = "interrupted";
     } finally {
       // Closed before readiness: the warm-up must not hold server connections while serving.
-      connections.forEach(Connection::close);
+      connections.forEach(LoopbackConnection::close);
     }
     return new Result(requests, failures, managementRequests, Duration.ofNanos(System.nanoTime() - startNanos),
         stoppedBecause);
   }
 
-  private String rounds(List<Connection> connections) throws IOException, InterruptedException {
+  private String rounds(List<LoopbackConnection> connections) throws IOException, InterruptedException {
     // The oldest check kept is the last one at least QUIET_REQUESTS requests back.
     ArrayDeque<Check> checks = new ArrayDeque<>();
     for (long round = 0; ; round++) {
@@ -269,7 +261,7 @@ public final class WarmUp {
       long check = round / ROUNDS_PER_CHECK;
       int replaced = (int) (check % connections.size());
       connections.get(replaced).close();
-      connections.set(replaced, new Connection(target.host(), target.port()));
+      connections.set(replaced, new LoopbackConnection(target.host(), target.port()));
       askManagement(check);
       if (jit == null) {
         continue;
@@ -299,8 +291,8 @@ public final class WarmUp {
    * run through the same Netty and Vert.x code as the public ones, with other message types and branches. Left
    * out of the warm-up (and so of the AOT cache's training), the first probes deoptimized the request path's
    * compiled code: about 15 methods recompiled one after the other, during the warm-up (ready up to 0.4 s later
-   * on one CPU) or after readiness under traffic. Any answer will do (readiness is 503 until the warm-up ends); a failure is not the
-   * public path's and does not count.
+   * on one CPU) or after readiness under traffic. Any answer will do (readiness is 503 until the warm-up ends); a
+   * failure is not the public path's and does not count.
    */
   private void askManagement(long check) {
     if (target.managementPort() <= 0 || check % CHECKS_PER_MANAGEMENT_REQUEST != 0) {
@@ -308,7 +300,7 @@ public final class WarmUp {
     }
     long turn = check / CHECKS_PER_MANAGEMENT_REQUEST;
     byte[] request = turn == SCRAPE_TURN ? SCRAPE : PROBES.get((int) (turn % PROBES.size()));
-    try (Connection connection = new Connection(target.managementHost(), target.managementPort())) {
+    try (LoopbackConnection connection = new LoopbackConnection(target.managementHost(), target.managementPort())) {
       connection.send(request);
       if (connection.readToEnd()) {
         managementRequests++;
@@ -327,142 +319,14 @@ public final class WarmUp {
     }
   }
 
-  /** One keep-alive connection with a blocking socket. */
-  private static final class Connection implements AutoCloseable {
-    private final Socket socket = new Socket();
-    private final OutputStream out;
-    private final InputStream in;
-    private final byte[] buffer = new byte[16 * 1024];
-    private int start;
-    private int end;
-
-    Connection(String host, int port) throws IOException {
-      socket.setTcpNoDelay(true);
-      socket.setSoTimeout(IO_TIMEOUT_MILLIS);
-      socket.connect(new InetSocketAddress(host, port), IO_TIMEOUT_MILLIS);
-      out = socket.getOutputStream();
-      in = socket.getInputStream();
-    }
-
-    void send(byte[] request) throws IOException {
-      out.write(request);
-    }
-
-    /**
-     * Reads one answer; returns null for a 200 with a Content-Length, else its status line. Parsed on the bytes,
-     * allocating nothing on success: the driver shares the server's one CPU, and its own code is compiled by the
-     * same JIT, so it is kept small and cheap.
-     */
-    String receive(boolean head) throws IOException {
-      int headersEnd;
-      while ((headersEnd = indexOfHeadersEnd()) < 0) {
-        fill();
-      }
-      int length = contentLength(buffer, start, headersEnd);
-      boolean ok = length >= 0 && headersEnd - start >= STATUS_200.length
-          && Arrays.equals(buffer, start, start + STATUS_200.length, STATUS_200, 0, STATUS_200.length);
-      String failure = ok ? null : statusLine(headersEnd);
-      int next = headersEnd + 4 + (head ? 0 : Math.max(length, 0));
-      while (end < next) {
-        fill();
-      }
-      start = next;
-      return failure;
-    }
-
-    private String statusLine(int headersEnd) {
-      int lineEnd = start;
-      while (lineEnd < headersEnd && buffer[lineEnd] != '\r') {
-        lineEnd++;
-      }
-      return lineEnd == start ? "no status line" : new String(buffer, start, lineEnd - start, StandardCharsets.ISO_8859_1);
-    }
-
-    private int indexOfHeadersEnd() {
-      for (int i = start; i + 3 < end; i++) {
-        if (buffer[i] == '\r' && buffer[i + 1] == '\n' && buffer[i + 2] == '\r' && buffer[i + 3] == '\n') {
-          return i;
-        }
-      }
-      return -1;
-    }
-
-    private void fill() throws IOException {
-      if (start > 0) { // keep the unread bytes at the front
-        System.arraycopy(buffer, start, buffer, 0, end - start);
-        end -= start;
-        start = 0;
-      }
-      if (end == buffer.length) {
-        throw new IOException("answer larger than " + buffer.length + " bytes");
-      }
-      int read = in.read(buffer, end, buffer.length - end);
-      if (read < 0) {
-        throw new IOException("connection closed by the server");
-      }
-      end += read;
-    }
-
-    /** Reads until the server closes the connection; whether it answered at all. */
-    boolean readToEnd() throws IOException {
-      boolean answered = false;
-      while (in.read(buffer) >= 0) {
-        answered = true;
-      }
-      return answered;
-    }
-
-    @Override
-    public void close() {
-      try {
-        socket.close();
-      } catch (IOException ignored) {
-        // closing a loopback socket at the end of the warm-up: nothing to do about it
-      }
-    }
-  }
-
   private byte[] request(long n) {
-    return isHead(n) ? headRequests.get((int) (n % headRequests.size())) : getRequests.get((int) (n % getRequests.size()));
+    List<byte[]> requests = isHead(n) ? headRequests : getRequests;
+    return requests.get((int) (n % requests.size()));
   }
 
   /** Every 16th request is a HEAD, the other method the service answers. */
   private static boolean isHead(long n) {
     return (n & 15) == 15;
-  }
-
-  /** The Content-Length of the head in {@code bytes[from, to)} (header names in any case), or -1. */
-  static int contentLength(byte[] bytes, int from, int to) {
-    for (int at = from; at + CONTENT_LENGTH.length <= to; at++) {
-      if (startsWithIgnoringCase(bytes, at, to, CONTENT_LENGTH)) {
-        int i = at + CONTENT_LENGTH.length;
-        while (i < to && (bytes[i] == ' ' || bytes[i] == '\t')) {
-          i++;
-        }
-        long value = 0;
-        int digits = 0;
-        for (; i < to && bytes[i] >= '0' && bytes[i] <= '9' && digits < 10; i++, digits++) {
-          value = value * 10 + bytes[i] - '0';
-        }
-        boolean endsThere = i == to || bytes[i] == '\r' || bytes[i] == ' ' || bytes[i] == '\t';
-        return digits > 0 && endsThere && value <= Integer.MAX_VALUE ? (int) value : -1;
-      }
-    }
-    return -1;
-  }
-
-  /** {@code lowerCasePrefix} in lower case; ASCII letters of {@code bytes} compare in either case. */
-  private static boolean startsWithIgnoringCase(byte[] bytes, int at, int to, byte[] lowerCasePrefix) {
-    if (to - at < lowerCasePrefix.length) {
-      return false;
-    }
-    for (int i = 0; i < lowerCasePrefix.length; i++) {
-      int b = bytes[at + i];
-      if ((b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b) != lowerCasePrefix[i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static List<byte[]> requests(String method) {

@@ -143,7 +143,7 @@ class WarmUpTest {
 
   private static int length(String head) {
     byte[] bytes = ("xx" + head + "\r\n\r\nbody").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-    return WarmUp.contentLength(bytes, 2, 2 + head.length());
+    return LoopbackConnection.contentLength(bytes, 2, 2 + head.length());
   }
 
   @Test
