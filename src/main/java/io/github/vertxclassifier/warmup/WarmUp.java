@@ -106,11 +106,21 @@ public final class WarmUp {
 
   /**
    * What the warm-up did: {@code requests} (and {@code failures}) on the public port, {@code managementRequests}
-   * answered by the management port; {@code stoppedBecause} is "compiled", "time budget", "request budget" or an
-   * error.
+   * answered by the management port, why it stopped, and for {@link StopReason#ERRORS} the first error (else null).
    */
-  public record Result(long requests, long failures, long managementRequests, Duration elapsed,
-      String stoppedBecause) {
+  public record Result(long requests, long failures, long managementRequests, Duration elapsed, StopReason stopReason,
+      String error) {
+
+    /** As the log line says it: "compiled", or "errors: " and the first error. */
+    public String stoppedBecause() {
+      return error == null ? stopReason.text() : stopReason.text() + ": " + error;
+    }
+
+    @Override
+    public String toString() {
+      return String.format("Result[requests=%d, failures=%d, managementRequests=%d, elapsed=%s, stoppedBecause=%s]",
+          requests, failures, managementRequests, elapsed, stoppedBecause());
+    }
   }
 
   private final Target target;
@@ -123,6 +133,8 @@ public final class WarmUp {
   private long requests;
   private long failures;
   private long managementRequests;
+  /** The first error, once the driver stops for errors. */
+  private String error;
 
   /** {@code jit}: paced by and done with this JVM's JIT (the server's own), or null: until a budget ends. */
   private WarmUp(Target target, Duration budget, long maxRequests, CompilerThreads jit) {
@@ -146,7 +158,7 @@ public final class WarmUp {
    */
   public static Future<Result> run(Vertx vertx, Target target, Duration budget, long maxRequests) {
     if (budget.isZero() || budget.isNegative()) {
-      return Future.succeededFuture(new Result(0, 0, 0, Duration.ZERO, "off"));
+      return Future.succeededFuture(new Result(0, 0, 0, Duration.ZERO, StopReason.OFF, null));
     }
     Context context = vertx.getOrCreateContext();
     Promise<Result> done = Promise.promise();
@@ -158,7 +170,7 @@ public final class WarmUp {
       try {
         result = new WarmUp(target, budget, maxRequests, new CompilerThreads()).drive();
       } catch (RuntimeException | Error e) { // readiness must come whatever the driver meets
-        result = new Result(0, 0, 0, Duration.ZERO, "errors: " + e);
+        result = new Result(0, 0, 0, Duration.ZERO, StopReason.ERRORS, e.toString());
       }
       Result outcome = result;
       LOG.info(() -> String.format("warm-up: %d requests (%d failed) and %d to the management port in %d ms, "
@@ -208,35 +220,36 @@ public final class WarmUp {
 
   private Result drive() {
     List<LoopbackConnection> connections = new ArrayList<>();
-    String stoppedBecause;
+    StopReason stoppedBecause;
     try {
       for (int i = 0; i < CONNECTIONS; i++) {
         connections.add(new LoopbackConnection(target.host(), target.port()));
       }
       stoppedBecause = rounds(connections);
     } catch (IOException e) {
-      stoppedBecause = "errors: " + e;
+      error = e.toString();
+      stoppedBecause = StopReason.ERRORS;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      stoppedBecause = "interrupted";
+      stoppedBecause = StopReason.INTERRUPTED;
     } finally {
       // Closed before readiness: the warm-up must not hold server connections while serving.
       connections.forEach(LoopbackConnection::close);
     }
     return new Result(requests, failures, managementRequests, Duration.ofNanos(System.nanoTime() - startNanos),
-        stoppedBecause);
+        stoppedBecause, error);
   }
 
-  private String rounds(List<LoopbackConnection> connections) throws IOException, InterruptedException {
+  private StopReason rounds(List<LoopbackConnection> connections) throws IOException, InterruptedException {
     // The oldest check kept is the last one at least QUIET_REQUESTS requests back.
     ArrayDeque<Check> checks = new ArrayDeque<>();
     for (long round = 0; ; round++) {
       if (System.nanoTime() - deadlineNanos >= 0) {
-        return "time budget";
+        return StopReason.TIME_BUDGET;
       }
       int count = (int) Math.min(connections.size(), maxRequests - requests);
       if (count <= 0) {
-        return "request budget";
+        return StopReason.REQUEST_BUDGET;
       }
       for (int i = 0; i < count; i++) {
         connections.get(i).send(request(requests + i));
@@ -251,7 +264,8 @@ public final class WarmUp {
         }
       }
       if (failure != null && failures > CONNECTIONS && failures * 10 > requests) {
-        return "errors: " + failure;
+        error = failure;
+        return StopReason.ERRORS;
       }
       if (round % ROUNDS_PER_CHECK != ROUNDS_PER_CHECK - 1) {
         continue;
@@ -276,7 +290,7 @@ public final class WarmUp {
       checks.addFirst(oldest);
       if (requests >= MIN_REQUESTS && requests - oldest.requests() >= QUIET_REQUESTS
           && oldest.compilerShareUntil(now) < BUSY_SHARE) {
-        return "compiled";
+        return StopReason.COMPILED;
       }
       if (previous != null && previous.compilerShareUntil(now) >= BUSY_SHARE) {
         // The compilers are busy: leave them the CPU, PAUSE_RATIO times as long as the requests just had it.

@@ -53,8 +53,8 @@ class WarmUpTest {
       double managementAfter = managementRequests(service.managementPort());
 
       assertThat(result.failures()).isZero();
-      assertThat(result.stoppedBecause()).isIn("compiled", "time budget");
-      assertThat(result.requests()).isGreaterThan(result.stoppedBecause().equals("compiled") ? WarmUp.MIN_REQUESTS : 0);
+      assertThat(result.stopReason()).isIn(StopReason.COMPILED, StopReason.TIME_BUDGET);
+      assertThat(result.requests()).isGreaterThan(result.stopReason() == StopReason.COMPILED ? WarmUp.MIN_REQUESTS : 0);
       assertThat(result.elapsed()).isLessThan(Duration.ofSeconds(20 + 3));
       // Every answered request went through the server's classifier (HEADs too): it is the real path. This
       // service runs without the start-up gate, so its meters count the warm-up like any client.
@@ -72,7 +72,7 @@ class WarmUpTest {
       WarmUp.Result result = run(service.httpPort(), 0, Duration.ofSeconds(20), 500);
       assertThat(result.requests()).isEqualTo(500);
       assertThat(result.failures()).isZero();
-      assertThat(result.stoppedBecause()).isEqualTo("request budget");
+      assertThat(result.stopReason()).isEqualTo(StopReason.REQUEST_BUDGET);
     }
   }
 
@@ -113,7 +113,7 @@ class WarmUpTest {
 
   @Test
   void aZeroBudgetIsOff() throws Exception {
-    assertThat(run(FreePorts.next(), 0, Duration.ZERO, 0).stoppedBecause()).isEqualTo("off");
+    assertThat(run(FreePorts.next(), 0, Duration.ZERO, 0).stopReason()).isEqualTo(StopReason.OFF);
   }
 
   @Test
