@@ -5,15 +5,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * Warm before ready: drives the service's own public port over loopback (real HTTP/1.1 on keep-alive
@@ -69,36 +66,6 @@ public final class WarmUp {
   static final long PAUSE_RATIO = 2;
   private static final long MAX_PAUSE_NANOS = Duration.ofMillis(50).toNanos();
   /**
-   * The public port's request headers: as a load generator sends them, and as an ingress proxy forwards a
-   * client's (the client's Accept and Accept-Encoding, the proxy's X-Forwarded-* and request id). A header the
-   * warm-up never sent deoptimizes the header parsing's compiled code at the first client that sends it
-   * (measured on a warm server: about 2 s of recompiling). Every other path gets the second set.
-   */
-  private static final List<String> PUBLIC_HEADERS = List.of(
-      "Host: localhost\r\nUser-Agent: vertx-classifier-warm-up\r\n",
-      "Host: classifier.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nAccept: */*\r\n"
-          + "Accept-Encoding: gzip, deflate, br\r\nX-Request-ID: 4f2c9a1e8b7d4c3a9e6f0b1d2c3a4b5c\r\n"
-          + "X-Real-IP: 203.0.113.7\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Host: classifier.example.com\r\n"
-          + "X-Forwarded-Port: 443\r\nX-Forwarded-Proto: https\r\nX-Scheme: https\r\n");
-  /**
-   * The management port's requests: a kubelet's readiness and liveness probes in turn, each on a new connection
-   * closed after the answer, and once (the {@link #SCRAPE_TURN}th) a Prometheus scrape.
-   */
-  private static final List<byte[]> PROBES = Stream.of("/health/ready", "/health/live")
-      .map(path -> ("GET " + path + " HTTP/1.1\r\nHost: 10.0.0.7:9090\r\nUser-Agent: kube-probe/1.33\r\n"
-          + "Accept: */*\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1))
-      .toList();
-  private static final byte[] SCRAPE = ("GET /metrics HTTP/1.1\r\nHost: 10.0.0.7:9090\r\n"
-      + "User-Agent: Prometheus/3.5.0\r\nAccept: application/openmetrics-text;version=1.0.0;q=0.5,"
-      + "text/plain;version=0.0.4;q=0.3,*/*;q=0.2\r\nAccept-Encoding: gzip\r\n"
-      + "X-Prometheus-Scrape-Timeout-Seconds: 10\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-  /**
-   * Which management request is the scrape. Once is enough: a scrape's large answer runs through the public path's
-   * encoder and outbound buffer (about ten of its C2 methods deoptimized at the first scrape after readiness), and
-   * a scrape in every eighth turn made readiness 0.15-0.2 s later on one CPU with its rendering.
-   */
-  private static final long SCRAPE_TURN = 2;
-  /**
    * Checks (of {@code ROUNDS_PER_CHECK} rounds) per management request: a probe every 512 requests, about ten in
    * a warm-up. At every check (40) readiness came 0.2 s later for the same first second.
    */
@@ -127,8 +94,7 @@ public final class WarmUp {
   private final long startNanos = System.nanoTime();
   private final long deadlineNanos;
   private final long maxRequests;
-  private final List<byte[]> getRequests = requests("GET");
-  private final List<byte[]> headRequests = requests("HEAD");
+  private final RequestCatalogue catalogue = new RequestCatalogue();
   private final CompilerThreads jit;
   private long requests;
   private long failures;
@@ -252,11 +218,11 @@ public final class WarmUp {
         return StopReason.REQUEST_BUDGET;
       }
       for (int i = 0; i < count; i++) {
-        connections.get(i).send(request(requests + i));
+        connections.get(i).send(catalogue.publicRequest(requests + i));
       }
       String failure = null;
       for (int i = 0; i < count; i++) {
-        String status = connections.get(i).receive(isHead(requests));
+        String status = connections.get(i).receive(RequestCatalogue.isHead(requests));
         requests++;
         if (status != null) {
           failure = status;
@@ -312,8 +278,7 @@ public final class WarmUp {
     if (target.managementPort() <= 0 || check % CHECKS_PER_MANAGEMENT_REQUEST != 0) {
       return;
     }
-    long turn = check / CHECKS_PER_MANAGEMENT_REQUEST;
-    byte[] request = turn == SCRAPE_TURN ? SCRAPE : PROBES.get((int) (turn % PROBES.size()));
+    byte[] request = RequestCatalogue.managementRequest(check / CHECKS_PER_MANAGEMENT_REQUEST);
     try (LoopbackConnection connection = new LoopbackConnection(target.managementHost(), target.managementPort())) {
       connection.send(request);
       if (connection.readToEnd()) {
@@ -333,53 +298,4 @@ public final class WarmUp {
     }
   }
 
-  private byte[] request(long n) {
-    List<byte[]> requests = isHead(n) ? headRequests : getRequests;
-    return requests.get((int) (n % requests.size()));
-  }
-
-  /** Every 16th request is a HEAD, the other method the service answers. */
-  private static boolean isHead(long n) {
-    return (n & 15) == 15;
-  }
-
-  private static List<byte[]> requests(String method) {
-    List<String> paths = paths();
-    List<byte[]> requests = new ArrayList<>();
-    for (int i = 0; i < paths.size(); i++) {
-      String headers = PUBLIC_HEADERS.get(i % PUBLIC_HEADERS.size());
-      String head = method + " " + paths.get(i) + " HTTP/1.1\r\n" + headers + "\r\n";
-      requests.add(head.getBytes(StandardCharsets.ISO_8859_1));
-    }
-    return List.copyOf(requests);
-  }
-
-  /**
-   * The benchmark's paths (N = 1, 11, 101, 1001: "/" + k x "helloworld") and varied ones, fixed by a seed:
-   * every byte class the classifier sees (site-name bytes, near misses, digits, percent-escapes, a query).
-   */
-  static List<String> paths() {
-    List<String> paths = new ArrayList<>();
-    for (int n : new int[] {1, 11, 101, 1001}) {
-      paths.add("/" + "helloworld".repeat((n - 1) / 10));
-    }
-    String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/%?=&"
-        + "navytux.spb.ru www.nexedi.com lab.nexedi.com www.erp5.com".replace(" ", "");
-    Random random = new Random(13);
-    for (int i = 0; i < 28; i++) {
-      int length = i < 20 ? 1 + random.nextInt(120) : 200 + random.nextInt(1800);
-      StringBuilder path = new StringBuilder("/");
-      for (int j = 1; j < length; j++) {
-        char c = alphabet.charAt(random.nextInt(alphabet.length()));
-        // A '%' always starts a well-formed escape and "//" never starts the path (it would read as an
-        // authority), so every path is a valid origin-form request-target.
-        path.append(c == '%' ? "%2F" : c == '/' && j == 1 ? 'w' : c);
-      }
-      paths.add(path.toString());
-      if (i % 4 == 0) {
-        paths.add("/" + "helloworld".repeat(1 + i));
-      }
-    }
-    return List.copyOf(paths);
-  }
 }

@@ -148,7 +148,7 @@ class WarmUpTest {
 
   @Test
   void pathsCoverTheBenchmarkSizesAndAreValidTargets() {
-    List<String> paths = WarmUp.paths();
+    List<String> paths = RequestCatalogue.paths();
     assertThat(paths).contains("/", "/helloworld", "/" + "helloworld".repeat(10), "/" + "helloworld".repeat(100));
     assertThat(paths).hasSizeGreaterThan(20).allSatisfy(path -> assertThat(URI.create(path).getRawPath()).startsWith("/"));
   }
