@@ -15,9 +15,7 @@ final class RequestCatalogue {
 
   /**
    * The public port's request headers: as a load generator sends them, and as an ingress proxy forwards a
-   * client's (the client's Accept and Accept-Encoding, the proxy's X-Forwarded-* and request id). A header the
-   * warm-up never sent deoptimizes the header parsing's compiled code at the first client that sends it
-   * (measured on a warm server: about 2 s of recompiling). Every other path gets the second set.
+   * client's; every other path gets the second set (why: docs/bench/coldstart, step 15).
    */
   private static final List<String> PUBLIC_HEADERS = List.of(
       "Host: localhost\r\nUser-Agent: vertx-classifier-warm-up\r\n",
@@ -37,11 +35,7 @@ final class RequestCatalogue {
       + "User-Agent: Prometheus/3.5.0\r\nAccept: application/openmetrics-text;version=1.0.0;q=0.5,"
       + "text/plain;version=0.0.4;q=0.3,*/*;q=0.2\r\nAccept-Encoding: gzip\r\n"
       + "X-Prometheus-Scrape-Timeout-Seconds: 10\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-  /**
-   * Which management request is the scrape. Once is enough: a scrape's large answer runs through the public path's
-   * encoder and outbound buffer (about ten of its C2 methods deoptimized at the first scrape after readiness), and
-   * a scrape in every eighth turn made readiness 0.15-0.2 s later on one CPU with its rendering.
-   */
+  /** Which management request is the scrape; once is enough (docs/bench/coldstart, step 15). */
   private static final long SCRAPE_TURN = 2;
 
   private final List<byte[]> getRequests = requests("GET");

@@ -19,7 +19,7 @@ import java.util.logging.Logger;
  * completes. The caller turns readiness on when the returned future completes; it never fails, so a warm-up
  * problem can delay readiness by at most the time budget, never prevent it.
  *
- * <p>Five choices, each measured on one CPU (docs/bench/coldstart):
+ * <p>Five choices, each measured on one CPU (docs/bench/coldstart, steps 2, 3, 10 and 15):
  * <ul>
  *   <li><b>Plain JDK sockets on a thread of its own</b>, not Vert.x's clients: a Vert.x client in the same JVM
  *       runs through the same Netty and Vert.x classes as the server (contexts, handlers, buffers), so their type
@@ -49,10 +49,7 @@ public final class WarmUp {
   static final int CONNECTIONS = 16;
   /** Requests before an idle JIT can mean "done". */
   static final long MIN_REQUESTS = 4_000;
-  /**
-   * Requests the JIT must stay idle for: a method compiled with counters only (C1, tier 2) reports to the JIT
-   * every 2^7 calls with config/jvm.options, so this is 16 chances for a waiting method to be promoted to C2.
-   */
+  /** Requests the JIT must stay idle for: 16 tier-2 notifications (docs/bench/coldstart, steps 9 and 10). */
   static final long QUIET_REQUESTS = 2_048;
   /**
    * Share of the time the compiler threads may use and still count as idle: late single compilations (an OSR
@@ -65,10 +62,7 @@ public final class WarmUp {
   /** While the compiler threads are busy, the driver pauses this many times as long as it has just driven. */
   static final long PAUSE_RATIO = 2;
   private static final long MAX_PAUSE_NANOS = Duration.ofMillis(50).toNanos();
-  /**
-   * Checks (of {@code ROUNDS_PER_CHECK} rounds) per management request: a probe every 512 requests, about ten in
-   * a warm-up. At every check (40) readiness came 0.2 s later for the same first second.
-   */
+  /** Checks per management request: a probe every 512 requests (docs/bench/coldstart, step 15). */
   private static final int CHECKS_PER_MANAGEMENT_REQUEST = 4;
 
   /**
@@ -268,11 +262,9 @@ public final class WarmUp {
 
   /**
    * Now and then a request to the management port, as a pod's kubelet and Prometheus send them: their answers
-   * run through the same Netty and Vert.x code as the public ones, with other message types and branches. Left
-   * out of the warm-up (and so of the AOT cache's training), the first probes deoptimized the request path's
-   * compiled code: about 15 methods recompiled one after the other, during the warm-up (ready up to 0.4 s later
-   * on one CPU) or after readiness under traffic. Any answer will do (readiness is 503 until the warm-up ends); a
-   * failure is not the public path's and does not count.
+   * run through the same Netty and Vert.x code as the public ones, with other message types and branches
+   * (docs/bench/coldstart, step 15). Any answer will do (readiness is 503 until the warm-up ends); a failure is not
+   * the public path's and does not count.
    */
   private void askManagement(long check) {
     if (target.managementPort() <= 0 || check % CHECKS_PER_MANAGEMENT_REQUEST != 0) {
