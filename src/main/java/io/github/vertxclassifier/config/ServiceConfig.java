@@ -1,13 +1,17 @@
 package io.github.vertxclassifier.config;
 
 import io.github.vertxclassifier.classifier.SiteClassifier.Algorithm;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The validated service configuration. Keys are the environment variable names, so the YAML file and the
- * environment speak the same language. Every check fails with one sentence naming the key and the value.
+ * environment speak the same language. Every check fails with one sentence naming the key and the value (quoted
+ * on one line, shortened when long). Hosts are checked by their syntax only, without DNS.
  */
 public record ServiceConfig(
     String httpHost,
@@ -48,6 +52,9 @@ public record ServiceConfig(
       MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, REQUEST_HEADER_TIMEOUT_SECONDS, MAX_CONNECTIONS, NATIVE_TRANSPORT,
       WARMUP_SECONDS);
 
+  /** Longest stretch of a bad value a message repeats. */
+  private static final int SHOWN_CHARACTERS = 60;
+
   /** Thrown for configuration that must stop start-up; the message is the one line printed. */
   public static final class InvalidConfigException extends RuntimeException {
     public InvalidConfigException(String message) {
@@ -59,13 +66,20 @@ public record ServiceConfig(
   public static ServiceConfig from(JsonObject json, int processors) {
     for (String key : json.fieldNames()) {
       if (!KEYS.contains(key)) {
-        throw new InvalidConfigException("unknown configuration key " + key + " (known: " + KEYS + ")");
+        throw new InvalidConfigException("unknown configuration key " + shown(key) + " (known: " + KEYS + ")");
+      }
+      Object value = json.getValue(key);
+      if (value instanceof JsonObject || value instanceof Map<?, ?>) {
+        throw new InvalidConfigException(key + " must be a single value, not a mapping");
+      }
+      if (value instanceof JsonArray || value instanceof List<?>) {
+        throw new InvalidConfigException(key + " must be a single value, not a list");
       }
     }
     ServiceConfig config = new ServiceConfig(
-        text(json, HTTP_HOST, "0.0.0.0"),
+        host(json, HTTP_HOST),
         port(json, HTTP_PORT, 8080),
-        text(json, MANAGEMENT_HOST, "0.0.0.0"),
+        host(json, MANAGEMENT_HOST),
         port(json, MANAGEMENT_PORT, 9090),
         instances(json, processors),
         algorithm(json),
@@ -97,6 +111,17 @@ public record ServiceConfig(
     return text;
   }
 
+  /** A literal IPv4 or IPv6 address or a host name (RFC 1123 syntax); checked here, never looked up. */
+  private static String host(JsonObject json, String key) {
+    String host = text(json, key, "0.0.0.0");
+    String problem = HostSyntax.problem(host);
+    if (problem != null) {
+      throw new InvalidConfigException(key + " must be an IP address or a host name, got " + shown(host) + ": "
+          + problem);
+    }
+    return host;
+  }
+
   private static int port(JsonObject json, String key, int fallback) {
     return integer(json, key, fallback, 1, 65_535);
   }
@@ -110,7 +135,8 @@ public record ServiceConfig(
     try {
       parsed = Long.parseLong(value.toString().trim());
     } catch (NumberFormatException e) {
-      throw new InvalidConfigException(key + " must be a whole number in " + min + ".." + max + ", got '" + value + "'");
+      throw new InvalidConfigException(
+          key + " must be a whole number in " + min + ".." + max + ", got " + shown(value));
     }
     if (parsed < min || parsed > max) {
       throw new InvalidConfigException(key + " must be in " + min + ".." + max + ", got " + parsed);
@@ -126,7 +152,7 @@ public record ServiceConfig(
     try {
       return integer(json, INSTANCES, processors, 1, 1024);
     } catch (InvalidConfigException e) {
-      throw new InvalidConfigException(INSTANCES + " must be 'auto' or a whole number in 1..1024, got '" + value + "'");
+      throw new InvalidConfigException(INSTANCES + " must be 'auto' or a whole number in 1..1024, got " + shown(value));
     }
   }
 
@@ -135,7 +161,7 @@ public record ServiceConfig(
     try {
       return Algorithm.valueOf(value.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new InvalidConfigException(CLASSIFIER_ALGORITHM + " must be 'scan' or 'table', got '" + value + "'");
+      throw new InvalidConfigException(CLASSIFIER_ALGORITHM + " must be 'scan' or 'table', got " + shown(value));
     }
   }
 
@@ -148,6 +174,24 @@ public record ServiceConfig(
     if (text.equals("true") || text.equals("false")) {
       return Boolean.parseBoolean(text);
     }
-    throw new InvalidConfigException(key + " must be true or false, got '" + value + "'");
+    throw new InvalidConfigException(key + " must be true or false, got " + shown(value));
+  }
+
+  /**
+   * {@code value} in single quotes for a one-line message: control characters as {@code \xNN}, and at most
+   * {@value #SHOWN_CHARACTERS} characters of it, then how long it was.
+   */
+  static String shown(Object value) {
+    String text = String.valueOf(value);
+    StringBuilder out = new StringBuilder("'");
+    text.codePoints().limit(SHOWN_CHARACTERS).forEach(c -> {
+      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029) {
+        out.append(String.format("\\x%02x", c));
+      } else {
+        out.appendCodePoint(c);
+      }
+    });
+    long length = text.codePoints().count();
+    return out.append(length > SHOWN_CHARACTERS ? "'... (" + length + " characters)" : "'").toString();
   }
 }

@@ -5,26 +5,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * Warm before ready: drives the service's own public port over loopback (real HTTP/1.1 on keep-alive
@@ -33,7 +19,7 @@ import java.util.stream.Stream;
  * completes. The caller turns readiness on when the returned future completes; it never fails, so a warm-up
  * problem can delay readiness by at most the time budget, never prevent it.
  *
- * <p>Five choices, each measured on one CPU (docs/bench/coldstart):
+ * <p>Five choices, each measured on one CPU (docs/bench/coldstart, steps 2, 3, 10 and 15):
  * <ul>
  *   <li><b>Plain JDK sockets on a thread of its own</b>, not Vert.x's clients: a Vert.x client in the same JVM
  *       runs through the same Netty and Vert.x classes as the server (contexts, handlers, buffers), so their type
@@ -46,7 +32,7 @@ import java.util.stream.Stream;
  *       requests' invocation counts are what queue the next compilations.</li>
  *   <li><b>Done when the JIT stays idle under load</b>: at least {@link #MIN_REQUESTS} requests, then the
  *       compiler threads below {@link #BUSY_SHARE} of the CPU for {@link #QUIET_REQUESTS} more requests (enough
- *       for a method compiled with counters only to report and be promoted); see {@link Jit}.</li>
+ *       for a method compiled with counters only to report and be promoted); see {@link CompilerThreads}.</li>
  *   <li><b>Connections come and go</b>: one of the {@link #CONNECTIONS} is replaced every
  *       {@code ROUNDS_PER_CHECK} rounds, so accepting and closing a connection is compiled code too when
  *       clients connect after readiness.</li>
@@ -63,10 +49,7 @@ public final class WarmUp {
   static final int CONNECTIONS = 16;
   /** Requests before an idle JIT can mean "done". */
   static final long MIN_REQUESTS = 4_000;
-  /**
-   * Requests the JIT must stay idle for: a method compiled with counters only (C1, tier 2) reports to the JIT
-   * every 2^7 calls with config/jvm.options, so this is 16 chances for a waiting method to be promoted to C2.
-   */
+  /** Requests the JIT must stay idle for: 16 tier-2 notifications (docs/bench/coldstart, steps 9 and 10). */
   static final long QUIET_REQUESTS = 2_048;
   /**
    * Share of the time the compiler threads may use and still count as idle: late single compilations (an OSR
@@ -76,70 +59,45 @@ public final class WarmUp {
   static final double BUSY_SHARE = 0.2;
   /** How often the JIT is asked (in rounds of {@link #CONNECTIONS} requests). */
   private static final int ROUNDS_PER_CHECK = 8;
-  private static final int IO_TIMEOUT_MILLIS = 2_000;
   /** While the compiler threads are busy, the driver pauses this many times as long as it has just driven. */
   static final long PAUSE_RATIO = 2;
   private static final long MAX_PAUSE_NANOS = Duration.ofMillis(50).toNanos();
-  /**
-   * The public port's request headers: as a load generator sends them, and as an ingress proxy forwards a
-   * client's (the client's Accept and Accept-Encoding, the proxy's X-Forwarded-* and request id). A header the
-   * warm-up never sent deoptimizes the header parsing's compiled code at the first client that sends it
-   * (measured on a warm server: about 2 s of recompiling). Every other path gets the second set.
-   */
-  private static final List<String> PUBLIC_HEADERS = List.of(
-      "Host: localhost\r\nUser-Agent: vertx-classifier-warm-up\r\n",
-      "Host: classifier.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nAccept: */*\r\n"
-          + "Accept-Encoding: gzip, deflate, br\r\nX-Request-ID: 4f2c9a1e8b7d4c3a9e6f0b1d2c3a4b5c\r\n"
-          + "X-Real-IP: 203.0.113.7\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Host: classifier.example.com\r\n"
-          + "X-Forwarded-Port: 443\r\nX-Forwarded-Proto: https\r\nX-Scheme: https\r\n");
-  /**
-   * The management port's requests: a kubelet's readiness and liveness probes in turn, each on a new connection
-   * closed after the answer, and once (the {@link #SCRAPE_TURN}th) a Prometheus scrape.
-   */
-  private static final List<byte[]> PROBES = Stream.of("/health/ready", "/health/live")
-      .map(path -> ("GET " + path + " HTTP/1.1\r\nHost: 10.0.0.7:9090\r\nUser-Agent: kube-probe/1.33\r\n"
-          + "Accept: */*\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1))
-      .toList();
-  private static final byte[] SCRAPE = ("GET /metrics HTTP/1.1\r\nHost: 10.0.0.7:9090\r\n"
-      + "User-Agent: Prometheus/3.5.0\r\nAccept: application/openmetrics-text;version=1.0.0;q=0.5,"
-      + "text/plain;version=0.0.4;q=0.3,*/*;q=0.2\r\nAccept-Encoding: gzip\r\n"
-      + "X-Prometheus-Scrape-Timeout-Seconds: 10\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-  /**
-   * Which management request is the scrape. Once is enough: a scrape's large answer runs through the public path's
-   * encoder and outbound buffer (about ten of its C2 methods deoptimized at the first scrape after readiness), and
-   * a scrape in every eighth turn made readiness 0.15-0.2 s later on one CPU with its rendering.
-   */
-  private static final long SCRAPE_TURN = 2;
-  /**
-   * Checks (of {@code ROUNDS_PER_CHECK} rounds) per management request: a probe every 512 requests, about ten in
-   * a warm-up. At every check (40) readiness came 0.2 s later for the same first second.
-   */
+  /** Checks per management request: a probe every 512 requests (docs/bench/coldstart, step 15). */
   private static final int CHECKS_PER_MANAGEMENT_REQUEST = 4;
-  private static final byte[] STATUS_200 = "HTTP/1.1 200 ".getBytes(StandardCharsets.ISO_8859_1);
-  private static final byte[] CONTENT_LENGTH = "\r\ncontent-length:".getBytes(StandardCharsets.ISO_8859_1);
 
   /**
    * What the warm-up did: {@code requests} (and {@code failures}) on the public port, {@code managementRequests}
-   * answered by the management port; {@code stoppedBecause} is "compiled", "time budget", "request budget" or an
-   * error.
+   * answered by the management port, why it stopped, and for {@link StopReason#ERRORS} the first error (else null).
    */
-  public record Result(long requests, long failures, long managementRequests, Duration elapsed,
-      String stoppedBecause) {
+  public record Result(long requests, long failures, long managementRequests, Duration elapsed, StopReason stopReason,
+      String error) {
+
+    /** As the log line says it: "compiled", or "errors: " and the first error. */
+    public String stoppedBecause() {
+      return error == null ? stopReason.text() : stopReason.text() + ": " + error;
+    }
+
+    @Override
+    public String toString() {
+      return String.format("Result[requests=%d, failures=%d, managementRequests=%d, elapsed=%s, stoppedBecause=%s]",
+          requests, failures, managementRequests, elapsed, stoppedBecause());
+    }
   }
 
   private final Target target;
   private final long startNanos = System.nanoTime();
   private final long deadlineNanos;
   private final long maxRequests;
-  private final List<byte[]> getRequests = requests("GET");
-  private final List<byte[]> headRequests = requests("HEAD");
-  private final Jit jit;
+  private final RequestCatalogue catalogue = new RequestCatalogue();
+  private final CompilerThreads jit;
   private long requests;
   private long failures;
   private long managementRequests;
+  /** The first error, once the driver stops for errors. */
+  private String error;
 
   /** {@code jit}: paced by and done with this JVM's JIT (the server's own), or null: until a budget ends. */
-  private WarmUp(Target target, Duration budget, long maxRequests, Jit jit) {
+  private WarmUp(Target target, Duration budget, long maxRequests, CompilerThreads jit) {
     this.jit = jit;
     this.target = target;
     this.deadlineNanos = startNanos + budget.toNanos();
@@ -160,7 +118,7 @@ public final class WarmUp {
    */
   public static Future<Result> run(Vertx vertx, Target target, Duration budget, long maxRequests) {
     if (budget.isZero() || budget.isNegative()) {
-      return Future.succeededFuture(new Result(0, 0, 0, Duration.ZERO, "off"));
+      return Future.succeededFuture(new Result(0, 0, 0, Duration.ZERO, StopReason.OFF, null));
     }
     Context context = vertx.getOrCreateContext();
     Promise<Result> done = Promise.promise();
@@ -170,9 +128,9 @@ public final class WarmUp {
     Thread driver = new Thread(() -> {
       Result result;
       try {
-        result = new WarmUp(target, budget, maxRequests, new Jit()).drive();
+        result = new WarmUp(target, budget, maxRequests, new CompilerThreads()).drive();
       } catch (RuntimeException | Error e) { // readiness must come whatever the driver meets
-        result = new Result(0, 0, 0, Duration.ZERO, "errors: " + e);
+        result = new Result(0, 0, 0, Duration.ZERO, StopReason.ERRORS, e.toString());
       }
       Result outcome = result;
       LOG.info(() -> String.format("warm-up: %d requests (%d failed) and %d to the management port in %d ms, "
@@ -221,44 +179,44 @@ public final class WarmUp {
   }
 
   private Result drive() {
-    List<Connection> connections = new ArrayList<>();
-    String stoppedBecause;
+    List<LoopbackConnection> connections = new ArrayList<>();
+    StopReason stoppedBecause;
     try {
       for (int i = 0; i < CONNECTIONS; i++) {
-        connections.add(new Connection(target.host(), target.port()));
+        connections.add(new LoopbackConnection(target.host(), target.port()));
       }
       stoppedBecause = rounds(connections);
     } catch (IOException e) {
-      stoppedBecause = "errors: " + e;
+      error = e.toString();
+      stoppedBecause = StopReason.ERRORS;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      stoppedBecause = "interrupted";
+      stoppedBecause = StopReason.INTERRUPTED;
     } finally {
       // Closed before readiness: the warm-up must not hold server connections while serving.
-      connections.forEach(Connection::close);
+      connections.forEach(LoopbackConnection::close);
     }
     return new Result(requests, failures, managementRequests, Duration.ofNanos(System.nanoTime() - startNanos),
-        stoppedBecause);
+        stoppedBecause, error);
   }
 
-  private String rounds(List<Connection> connections) throws IOException, InterruptedException {
-    // Per check: requests answered, System.nanoTime(), compiler threads' CPU nanoseconds. The oldest kept is
-    // the last one at least QUIET_REQUESTS requests back.
-    ArrayDeque<long[]> checks = new ArrayDeque<>();
+  private StopReason rounds(List<LoopbackConnection> connections) throws IOException, InterruptedException {
+    // The oldest check kept is the last one at least QUIET_REQUESTS requests back.
+    ArrayDeque<Check> checks = new ArrayDeque<>();
     for (long round = 0; ; round++) {
       if (System.nanoTime() - deadlineNanos >= 0) {
-        return "time budget";
+        return StopReason.TIME_BUDGET;
       }
       int count = (int) Math.min(connections.size(), maxRequests - requests);
       if (count <= 0) {
-        return "request budget";
+        return StopReason.REQUEST_BUDGET;
       }
       for (int i = 0; i < count; i++) {
-        connections.get(i).send(request(requests + i));
+        connections.get(i).send(catalogue.publicRequest(requests + i));
       }
       String failure = null;
       for (int i = 0; i < count; i++) {
-        String status = connections.get(i).receive(isHead(requests));
+        String status = connections.get(i).receive(RequestCatalogue.isHead(requests));
         requests++;
         if (status != null) {
           failure = status;
@@ -266,7 +224,8 @@ public final class WarmUp {
         }
       }
       if (failure != null && failures > CONNECTIONS && failures * 10 > requests) {
-        return "errors: " + failure;
+        error = failure;
+        return StopReason.ERRORS;
       }
       if (round % ROUNDS_PER_CHECK != ROUNDS_PER_CHECK - 1) {
         continue;
@@ -276,45 +235,43 @@ public final class WarmUp {
       long check = round / ROUNDS_PER_CHECK;
       int replaced = (int) (check % connections.size());
       connections.get(replaced).close();
-      connections.set(replaced, new Connection(target.host(), target.port()));
+      connections.set(replaced, new LoopbackConnection(target.host(), target.port()));
       askManagement(check);
       if (jit == null) {
         continue;
       }
-      long[] now = {requests, System.nanoTime(), jit.compilerNanos()};
-      long[] previous = checks.peekLast();
+      Check now = new Check(requests, System.nanoTime(), jit.compilerNanos());
+      Check previous = checks.peekLast();
       checks.addLast(now);
-      long[] oldest = checks.pollFirst();
-      while (checks.size() > 1 && checks.peekFirst()[0] <= requests - QUIET_REQUESTS) { // never past "now"
+      Check oldest = checks.pollFirst();
+      while (checks.size() > 1 && checks.peekFirst().requests() <= requests - QUIET_REQUESTS) { // never past "now"
         oldest = checks.pollFirst();
       }
       checks.addFirst(oldest);
-      if (requests >= MIN_REQUESTS && requests - oldest[0] >= QUIET_REQUESTS && share(oldest, now) < BUSY_SHARE) {
-        return "compiled";
+      if (requests >= MIN_REQUESTS && requests - oldest.requests() >= QUIET_REQUESTS
+          && oldest.compilerShareUntil(now) < BUSY_SHARE) {
+        return StopReason.COMPILED;
       }
-      if (previous != null && share(previous, now) >= BUSY_SHARE) {
+      if (previous != null && previous.compilerShareUntil(now) >= BUSY_SHARE) {
         // The compilers are busy: leave them the CPU, PAUSE_RATIO times as long as the requests just had it.
-        TimeUnit.NANOSECONDS.sleep(Math.min(PAUSE_RATIO * (now[1] - previous[1]), MAX_PAUSE_NANOS));
-        checks.addLast(new long[] {requests, System.nanoTime(), jit.compilerNanos()});
+        TimeUnit.NANOSECONDS.sleep(Math.min(PAUSE_RATIO * (now.nanoTime() - previous.nanoTime()), MAX_PAUSE_NANOS));
+        checks.addLast(new Check(requests, System.nanoTime(), jit.compilerNanos()));
       }
     }
   }
 
   /**
    * Now and then a request to the management port, as a pod's kubelet and Prometheus send them: their answers
-   * run through the same Netty and Vert.x code as the public ones, with other message types and branches. Left
-   * out of the warm-up (and so of the AOT cache's training), the first probes deoptimized the request path's
-   * compiled code: about 15 methods recompiled one after the other, during the warm-up (ready up to 0.4 s later
-   * on one CPU) or after readiness under traffic. Any answer will do (readiness is 503 until the warm-up ends); a failure is not the
-   * public path's and does not count.
+   * run through the same Netty and Vert.x code as the public ones, with other message types and branches
+   * (docs/bench/coldstart, step 15). Any answer will do (readiness is 503 until the warm-up ends); a failure is not
+   * the public path's and does not count.
    */
   private void askManagement(long check) {
     if (target.managementPort() <= 0 || check % CHECKS_PER_MANAGEMENT_REQUEST != 0) {
       return;
     }
-    long turn = check / CHECKS_PER_MANAGEMENT_REQUEST;
-    byte[] request = turn == SCRAPE_TURN ? SCRAPE : PROBES.get((int) (turn % PROBES.size()));
-    try (Connection connection = new Connection(target.managementHost(), target.managementPort())) {
+    byte[] request = RequestCatalogue.managementRequest(check / CHECKS_PER_MANAGEMENT_REQUEST);
+    try (LoopbackConnection connection = new LoopbackConnection(target.managementHost(), target.managementPort())) {
       connection.send(request);
       if (connection.readToEnd()) {
         managementRequests++;
@@ -324,261 +281,13 @@ public final class WarmUp {
     }
   }
 
-  /** The compiler threads' share of the time between two checks. */
-  private static double share(long[] from, long[] to) {
-    return to[1] == from[1] ? 0 : (double) (to[2] - from[2]) / (to[1] - from[1]);
-  }
-
-  /** One keep-alive connection with a blocking socket. */
-  private static final class Connection implements AutoCloseable {
-    private final Socket socket = new Socket();
-    private final OutputStream out;
-    private final InputStream in;
-    private final byte[] buffer = new byte[16 * 1024];
-    private int start;
-    private int end;
-
-    Connection(String host, int port) throws IOException {
-      socket.setTcpNoDelay(true);
-      socket.setSoTimeout(IO_TIMEOUT_MILLIS);
-      socket.connect(new InetSocketAddress(host, port), IO_TIMEOUT_MILLIS);
-      out = socket.getOutputStream();
-      in = socket.getInputStream();
-    }
-
-    void send(byte[] request) throws IOException {
-      out.write(request);
-    }
-
-    /**
-     * Reads one answer; returns null for a 200 with a Content-Length, else its status line. Parsed on the bytes,
-     * allocating nothing on success: the driver shares the server's one CPU, and its own code is compiled by the
-     * same JIT, so it is kept small and cheap.
-     */
-    String receive(boolean head) throws IOException {
-      int headersEnd;
-      while ((headersEnd = indexOfHeadersEnd()) < 0) {
-        fill();
-      }
-      int length = contentLength(buffer, start, headersEnd);
-      boolean ok = length >= 0 && headersEnd - start >= STATUS_200.length
-          && Arrays.equals(buffer, start, start + STATUS_200.length, STATUS_200, 0, STATUS_200.length);
-      String failure = ok ? null : statusLine(headersEnd);
-      int next = headersEnd + 4 + (head ? 0 : Math.max(length, 0));
-      while (end < next) {
-        fill();
-      }
-      start = next;
-      return failure;
-    }
-
-    private String statusLine(int headersEnd) {
-      int lineEnd = start;
-      while (lineEnd < headersEnd && buffer[lineEnd] != '\r') {
-        lineEnd++;
-      }
-      return lineEnd == start ? "no status line" : new String(buffer, start, lineEnd - start, StandardCharsets.ISO_8859_1);
-    }
-
-    private int indexOfHeadersEnd() {
-      for (int i = start; i + 3 < end; i++) {
-        if (buffer[i] == '\r' && buffer[i + 1] == '\n' && buffer[i + 2] == '\r' && buffer[i + 3] == '\n') {
-          return i;
-        }
-      }
-      return -1;
-    }
-
-    private void fill() throws IOException {
-      if (start > 0) { // keep the unread bytes at the front
-        System.arraycopy(buffer, start, buffer, 0, end - start);
-        end -= start;
-        start = 0;
-      }
-      if (end == buffer.length) {
-        throw new IOException("answer larger than " + buffer.length + " bytes");
-      }
-      int read = in.read(buffer, end, buffer.length - end);
-      if (read < 0) {
-        throw new IOException("connection closed by the server");
-      }
-      end += read;
-    }
-
-    /** Reads until the server closes the connection; whether it answered at all. */
-    boolean readToEnd() throws IOException {
-      boolean answered = false;
-      while (in.read(buffer) >= 0) {
-        answered = true;
-      }
-      return answered;
-    }
-
-    @Override
-    public void close() {
-      try {
-        socket.close();
-      } catch (IOException ignored) {
-        // closing a loopback socket at the end of the warm-up: nothing to do about it
-      }
+  /** One look at the JIT: public requests answered so far, {@link System#nanoTime()}, the compilers' CPU time. */
+  private record Check(long requests, long nanoTime, long compilerNanos) {
+    /** The compiler threads' share of the time from this check to {@code later}. */
+    double compilerShareUntil(Check later) {
+      long nanos = later.nanoTime - nanoTime;
+      return nanos == 0 ? 0 : (double) (later.compilerNanos - compilerNanos) / nanos;
     }
   }
 
-  /**
-   * Whether the JIT is busy, from the CPU time its compiler threads used since the last call: Linux reports each
-   * thread's time on the CPU in nanoseconds ({@code /proc/self/task/TID/schedstat}), and HotSpot names its
-   * compiler threads "C1 CompilerThread..." and "C2 CompilerThread...". That counts a long compilation while it
-   * runs, and costs a few small file reads. (The {@code Compiler.queue} diagnostic command would name the queued
-   * methods, but reaching it starts the platform MBean server: 0.2 s of CPU on one CPU, measured.) Elsewhere the
-   * JIT's total compilation time standing still stands in for an idle JIT.
-   */
-  static final class Jit {
-    private static final Path TASKS = Path.of("/proc/self/task");
-    /** Checks between two listings of the threads (HotSpot may start or stop a compiler thread). */
-    private static final int CHECKS_PER_LISTING = 16;
-    private final CompilationMXBean compilation = ManagementFactory.getCompilationMXBean();
-    private boolean procAvailable = Files.isDirectory(TASKS);
-    private List<Path> compilerSchedstats = List.of();
-    private int checks;
-
-    /**
-     * The compiler threads' CPU time so far, in nanoseconds; where /proc is unavailable, the JIT's total
-     * compilation time (which grows only when a compilation ends).
-     */
-    long compilerNanos() {
-      if (procAvailable) {
-        try {
-          if (checks++ % CHECKS_PER_LISTING == 0) {
-            compilerSchedstats = compilerThreads();
-          }
-          try {
-            return nanos(compilerSchedstats);
-          } catch (NoSuchFileException threadEnded) {
-            compilerSchedstats = compilerThreads();
-            return nanos(compilerSchedstats);
-          }
-        } catch (IOException | RuntimeException e) {
-          procAvailable = false;
-        }
-      }
-      return compilation != null && compilation.isCompilationTimeMonitoringSupported()
-          ? compilation.getTotalCompilationTime() * 1_000_000 : 0;
-    }
-
-    /** Time on the CPU of the compiler threads alive now, in nanoseconds. */
-    static long compilerThreadsNanos() throws IOException {
-      return nanos(compilerThreads());
-    }
-
-    /** The {@code schedstat} files of this JVM's C1 and C2 compiler threads. */
-    private static List<Path> compilerThreads() throws IOException {
-      List<Path> schedstats = new ArrayList<>();
-      try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
-        for (Path task : tasks) {
-          String name;
-          try {
-            name = Files.readString(task.resolve("comm"));
-          } catch (NoSuchFileException gone) {
-            continue; // the thread ended
-          }
-          if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-            schedstats.add(task.resolve("schedstat"));
-          }
-        }
-      }
-      return schedstats;
-    }
-
-    private static long nanos(List<Path> schedstats) throws IOException {
-      long nanos = 0;
-      for (Path schedstat : schedstats) {
-        String line = Files.readString(schedstat);
-        nanos += Long.parseLong(line.substring(0, line.indexOf(' ')));
-      }
-      return nanos;
-    }
-  }
-
-  private byte[] request(long n) {
-    return isHead(n) ? headRequests.get((int) (n % headRequests.size())) : getRequests.get((int) (n % getRequests.size()));
-  }
-
-  /** Every 16th request is a HEAD, the other method the service answers. */
-  private static boolean isHead(long n) {
-    return (n & 15) == 15;
-  }
-
-  /** The Content-Length of the head in {@code bytes[from, to)} (header names in any case), or -1. */
-  static int contentLength(byte[] bytes, int from, int to) {
-    for (int at = from; at + CONTENT_LENGTH.length <= to; at++) {
-      if (startsWithIgnoringCase(bytes, at, to, CONTENT_LENGTH)) {
-        int i = at + CONTENT_LENGTH.length;
-        while (i < to && (bytes[i] == ' ' || bytes[i] == '\t')) {
-          i++;
-        }
-        long value = 0;
-        int digits = 0;
-        for (; i < to && bytes[i] >= '0' && bytes[i] <= '9' && digits < 10; i++, digits++) {
-          value = value * 10 + bytes[i] - '0';
-        }
-        boolean endsThere = i == to || bytes[i] == '\r' || bytes[i] == ' ' || bytes[i] == '\t';
-        return digits > 0 && endsThere && value <= Integer.MAX_VALUE ? (int) value : -1;
-      }
-    }
-    return -1;
-  }
-
-  /** {@code lowerCasePrefix} in lower case; ASCII letters of {@code bytes} compare in either case. */
-  private static boolean startsWithIgnoringCase(byte[] bytes, int at, int to, byte[] lowerCasePrefix) {
-    if (to - at < lowerCasePrefix.length) {
-      return false;
-    }
-    for (int i = 0; i < lowerCasePrefix.length; i++) {
-      int b = bytes[at + i];
-      if ((b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b) != lowerCasePrefix[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static List<byte[]> requests(String method) {
-    List<String> paths = paths();
-    List<byte[]> requests = new ArrayList<>();
-    for (int i = 0; i < paths.size(); i++) {
-      String headers = PUBLIC_HEADERS.get(i % PUBLIC_HEADERS.size());
-      String head = method + " " + paths.get(i) + " HTTP/1.1\r\n" + headers + "\r\n";
-      requests.add(head.getBytes(StandardCharsets.ISO_8859_1));
-    }
-    return List.copyOf(requests);
-  }
-
-  /**
-   * The benchmark's paths (N = 1, 11, 101, 1001: "/" + k x "helloworld") and varied ones, fixed by a seed:
-   * every byte class the classifier sees (site-name bytes, near misses, digits, percent-escapes, a query).
-   */
-  static List<String> paths() {
-    List<String> paths = new ArrayList<>();
-    for (int n : new int[] {1, 11, 101, 1001}) {
-      paths.add("/" + "helloworld".repeat((n - 1) / 10));
-    }
-    String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/%?=&"
-        + "navytux.spb.ru www.nexedi.com lab.nexedi.com www.erp5.com".replace(" ", "");
-    Random random = new Random(13);
-    for (int i = 0; i < 28; i++) {
-      int length = i < 20 ? 1 + random.nextInt(120) : 200 + random.nextInt(1800);
-      StringBuilder path = new StringBuilder("/");
-      for (int j = 1; j < length; j++) {
-        char c = alphabet.charAt(random.nextInt(alphabet.length()));
-        // A '%' always starts a well-formed escape and "//" never starts the path (it would read as an
-        // authority), so every path is a valid origin-form request-target.
-        path.append(c == '%' ? "%2F" : c == '/' && j == 1 ? 'w' : c);
-      }
-      paths.add(path.toString());
-      if (i % 4 == 0) {
-        paths.add("/" + "helloworld".repeat(1 + i));
-      }
-    }
-    return List.copyOf(paths);
-  }
 }

@@ -26,6 +26,8 @@ public final class JarProcess implements AutoCloseable {
   private final Process process;
   private final Thread reader;
   private final List<String> output = new ArrayList<>();
+  /** The output has ended (guarded by {@code output}). */
+  private boolean ended;
   public final int httpPort;
   public final int managementPort;
 
@@ -40,10 +42,15 @@ public final class JarProcess implements AutoCloseable {
         while ((line = lines.readLine()) != null) {
           synchronized (output) {
             output.add(line);
+            output.notifyAll();
           }
         }
       } catch (IOException ignored) {
         // the process ended
+      }
+      synchronized (output) {
+        ended = true;
+        output.notifyAll();
       }
     }, "jar-output");
     reader.setDaemon(true);
@@ -95,11 +102,38 @@ public final class JarProcess implements AutoCloseable {
         Integer.parseInt(environment.get("HTTP_PORT")), Integer.parseInt(environment.get("MANAGEMENT_PORT")));
   }
 
-  /** Starts the jar and waits until {@code /health/ready} answers 200. */
+  /**
+   * Starts the jar and waits until {@code /health/ready} answers 200 and the start-up line is logged (readiness
+   * turns on just before it is written: a test that reads the output must not race it).
+   */
   public static JarProcess start(Map<String, String> env, String... jvmArgs) throws Exception {
     JarProcess jar = launch(env, jvmArgs);
     jar.awaitReady(Duration.ofSeconds(30));
+    jar.awaitLine("serving on ", Duration.ofSeconds(30));
     return jar;
+  }
+
+  /**
+   * Waits until a line containing {@code fragment} was written and returns it; fails if the output ends or
+   * {@code timeout} passes first (only so that a hang fails instead of blocking the build).
+   */
+  public String awaitLine(String fragment, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (output) {
+      for (int seen = 0; ; ) {
+        for (; seen < output.size(); seen++) {
+          if (output.get(seen).contains(fragment)) {
+            return output.get(seen);
+          }
+        }
+        long left = deadline - System.nanoTime();
+        if (ended || left <= 0) {
+          throw new IllegalStateException("no line with '" + fragment + "' " + (ended ? "before the output ended"
+              : "after " + timeout) + ":\n" + String.join("\n", output));
+        }
+        TimeUnit.NANOSECONDS.timedWait(output, left);
+      }
+    }
   }
 
   public void awaitReady(Duration timeout) throws Exception {

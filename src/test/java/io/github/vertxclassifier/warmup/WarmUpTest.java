@@ -53,8 +53,8 @@ class WarmUpTest {
       double managementAfter = managementRequests(service.managementPort());
 
       assertThat(result.failures()).isZero();
-      assertThat(result.stoppedBecause()).isIn("compiled", "time budget");
-      assertThat(result.requests()).isGreaterThan(result.stoppedBecause().equals("compiled") ? WarmUp.MIN_REQUESTS : 0);
+      assertThat(result.stopReason()).isIn(StopReason.COMPILED, StopReason.TIME_BUDGET);
+      assertThat(result.requests()).isGreaterThan(result.stopReason() == StopReason.COMPILED ? WarmUp.MIN_REQUESTS : 0);
       assertThat(result.elapsed()).isLessThan(Duration.ofSeconds(20 + 3));
       // Every answered request went through the server's classifier (HEADs too): it is the real path. This
       // service runs without the start-up gate, so its meters count the warm-up like any client.
@@ -72,7 +72,7 @@ class WarmUpTest {
       WarmUp.Result result = run(service.httpPort(), 0, Duration.ofSeconds(20), 500);
       assertThat(result.requests()).isEqualTo(500);
       assertThat(result.failures()).isZero();
-      assertThat(result.stoppedBecause()).isEqualTo("request budget");
+      assertThat(result.stopReason()).isEqualTo(StopReason.REQUEST_BUDGET);
     }
   }
 
@@ -113,7 +113,7 @@ class WarmUpTest {
 
   @Test
   void aZeroBudgetIsOff() throws Exception {
-    assertThat(run(FreePorts.next(), 0, Duration.ZERO, 0).stoppedBecause()).isEqualTo("off");
+    assertThat(run(FreePorts.next(), 0, Duration.ZERO, 0).stopReason()).isEqualTo(StopReason.OFF);
   }
 
   @Test
@@ -121,7 +121,7 @@ class WarmUpTest {
     assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "Linux /proc");
     // This JVM has compiled plenty by now (JUnit, Vert.x): its C1 and C2 threads have run, in nanoseconds, and
     // for less time than the whole process has.
-    long compilers = WarmUp.Jit.compilerThreadsNanos();
+    long compilers = CompilerThreads.compilerThreadsNanos();
     long process = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
     assertThat(compilers).isPositive().isLessThan(process);
@@ -143,12 +143,12 @@ class WarmUpTest {
 
   private static int length(String head) {
     byte[] bytes = ("xx" + head + "\r\n\r\nbody").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-    return WarmUp.contentLength(bytes, 2, 2 + head.length());
+    return LoopbackConnection.contentLength(bytes, 2, 2 + head.length());
   }
 
   @Test
   void pathsCoverTheBenchmarkSizesAndAreValidTargets() {
-    List<String> paths = WarmUp.paths();
+    List<String> paths = RequestCatalogue.paths();
     assertThat(paths).contains("/", "/helloworld", "/" + "helloworld".repeat(10), "/" + "helloworld".repeat(100));
     assertThat(paths).hasSizeGreaterThan(20).allSatisfy(path -> assertThat(URI.create(path).getRawPath()).startsWith("/"));
   }
