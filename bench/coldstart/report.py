@@ -174,7 +174,7 @@ def outside_tables(runs):
     if not keys:
         return []
     lines = ['## From `podman run` (the outside view)', '',
-             'Time zero is the `podman run` command; curl probes `/health/ready` from the host every 20 ms, and at its',
+             'Time zero is the `podman run` command; a poller probes `/health/ready` from the host every 20 ms, and at its',
              'first 200 wrk (`-t1 -c40`) runs 1 s (the first second), then the rest of the load, then 5 s (warm).',
              '"process start" is when the kernel started the JVM, after podman\'s own work.', '',
              '| overlay | server | starts | ready (ms) | process start (ms) | 1st s / warm | 1st s (req/s) '
