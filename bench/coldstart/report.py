@@ -142,13 +142,14 @@ def process_tables(runs):
              '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
     for key in keys:
         d = worse(runs[key])
-        lines.append('| %s | %s | %d | %.0f | %s | %s | **%.0f%%** | %.1f | %.1f | %s | %.0f | %.2f / %.2f | %.0f%% |' % (
+        row = '| %s | %s | %d | %.0f | %s | %s | **%.0f%%** | %.1f | %.1f | %s | %.0f | %.2f / %.2f | %.0f%% |'
+        lines.append(row % (
             key[0], LABELS.get(key[2], key[2]), d['ready_ms'], d['rss_ready_mib'], '{:,.0f}'.format(d['first_rps']),
             '{:,.0f}'.format(d['warm_rps']), 100 * d['ratio'], d['first_p99_us'] / 1000, d['warm_p99_us'] / 1000,
             '{:,.0f}'.format(d.get('wrk_warm_rps', 0)), d.get('cpu_ready_ms', 0), d['first_cpu'], d['warm_cpu'],
             100 * d['eff_ratio']))
-    lines += ['', 'Every start:', '', '| overlay | server | ready (ms) | 1st s / warm | per CPU-second | idle RSS (MiB) '
-              '| load average after |', '|---|---|---|---|---|---|---|']
+    lines += ['', 'Every start:', '',
+              '| overlay | server | ready (ms) | 1st s / warm | per CPU-second | idle RSS (MiB) | load average after |', '|---|---|---|---|---|---|---|']
     for key in keys:
         starts = rounds(runs[key])
         lines.append('| %s | %s | %s | %s | %s | %s | %s |' % (
@@ -174,8 +175,9 @@ def outside_tables(runs):
     if not keys:
         return []
     lines = ['## From `podman run` (the outside view)', '',
-             'Time zero is the `podman run` command; a poller probes `/health/ready` from the host every 20 ms, and at its',
-             'first 200 wrk (`-t1 -c40`) runs 1 s (the first second), then the rest of the load, then 5 s (warm).',
+             'Time zero is the `podman run` command; a poller probes `/health/ready` from the host every 20 ms, and',
+             'at its first 200 wrk (`-t1 -c40`) runs 1 s (the first second), then the rest of the load, then 5 s',
+             '(warm).',
              '"process start" is when the kernel started the JVM, after podman\'s own work.', '',
              '| overlay | server | starts | ready (ms) | process start (ms) | 1st s / warm | 1st s (req/s) '
              '| warm (req/s) | wrk p99 1st s / warm (ms) | RSS after 1st s (MiB) |',
