@@ -6,27 +6,31 @@ package io.github.vertxclassifier;
  */
 public final class Lifecycle {
 
-  public enum State { STARTING, SERVING, DRAINING }
+    public enum State {
+        STARTING,
+        SERVING,
+        DRAINING
+    }
 
-  private volatile State state = State.STARTING;
+    private volatile State state = State.STARTING;
 
-  public State state() {
-    return state;
-  }
+    public State state() {
+        return state;
+    }
 
-  public boolean isServing() {
-    return state == State.SERVING;
-  }
+    public boolean isServing() {
+        return state == State.SERVING;
+    }
 
-  public boolean isDraining() {
-    return state == State.DRAINING;
-  }
+    public boolean isDraining() {
+        return state == State.DRAINING;
+    }
 
-  public void serving() {
-    state = State.SERVING;
-  }
+    public void serving() {
+        state = State.SERVING;
+    }
 
-  public void draining() {
-    state = State.DRAINING;
-  }
+    public void draining() {
+        state = State.DRAINING;
+    }
 }

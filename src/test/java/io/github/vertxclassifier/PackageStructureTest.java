@@ -15,27 +15,35 @@ import org.junit.jupiter.api.Test;
  */
 class PackageStructureTest {
 
-  private static final String ROOT = "io.github.vertxclassifier";
-  private static final JavaClasses MAIN = new ClassFileImporter()
-      .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-      .importPackages(ROOT);
+    private static final String ROOT = "io.github.vertxclassifier";
+    private static final JavaClasses MAIN = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages(ROOT);
 
-  @Test
-  void noCyclesBetweenPackages() {
-    slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(MAIN);
-  }
+    @Test
+    void noCyclesBetweenPackages() {
+        slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(MAIN);
+    }
 
-  @Test
-  void onlyTheRootPackageWiresTheOthers() {
-    noClasses().that().resideOutsideOfPackage(ROOT)
-        .should().dependOnClassesThat().resideInAPackage(ROOT)
-        .check(MAIN);
-  }
+    @Test
+    void onlyTheRootPackageWiresTheOthers() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage(ROOT)
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(ROOT)
+                .check(MAIN);
+    }
 
-  @Test
-  void theAlgorithmAndTheMetricsStandAlone() {
-    noClasses().that().resideInAnyPackage(ROOT + ".classifier..", ROOT + ".metrics..")
-        .should().dependOnClassesThat().resideInAnyPackage(ROOT + ".config..", ROOT + ".http..", ROOT + ".management..")
-        .check(MAIN);
-  }
+    @Test
+    void theAlgorithmAndTheMetricsStandAlone() {
+        noClasses()
+                .that()
+                .resideInAnyPackage(ROOT + ".classifier..", ROOT + ".metrics..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(ROOT + ".config..", ROOT + ".http..", ROOT + ".management..")
+                .check(MAIN);
+    }
 }

@@ -17,135 +17,136 @@ import java.util.stream.IntStream;
  */
 public abstract class SiteClassifier {
 
-  /** The sites, in the order of the response. */
-  public static final List<String> SITE_NAMES =
-      List.of("navytux.spb.ru", "www.nexedi.com", "lab.nexedi.com", "www.erp5.com");
+    /** The sites, in the order of the response. */
+    public static final List<String> SITE_NAMES =
+            List.of("navytux.spb.ru", "www.nexedi.com", "lab.nexedi.com", "www.erp5.com");
 
-  public static final int SITE_COUNT = 4;
+    public static final int SITE_COUNT = 4;
 
-  /** Each site name's bytes, as unsigned ints. */
-  private static final int[][] SITES = SITE_NAMES.stream()
-      .map(name -> name.getBytes(StandardCharsets.US_ASCII))
-      .map(bytes -> IntStream.range(0, bytes.length).map(i -> bytes[i] & 0xFF).toArray())
-      .toArray(int[][]::new);
+    /** Each site name's bytes, as unsigned ints. */
+    private static final int[][] SITES = SITE_NAMES.stream()
+            .map(name -> name.getBytes(StandardCharsets.US_ASCII))
+            .map(bytes ->
+                    IntStream.range(0, bytes.length).map(i -> bytes[i] & 0xFF).toArray())
+            .toArray(int[][]::new);
 
-  /** Which implementation answers; both give identical counts for every byte. */
-  public enum Algorithm {
-    /** The seed's nested scan: per path byte, per site, per site byte. The benchmark workload. */
-    SCAN,
-    /** A precomputed 256-entry table of the same answers. Never silently used in peer comparisons. */
-    TABLE
-  }
-
-  public static SiteClassifier create(Algorithm algorithm) {
-    return algorithm == Algorithm.TABLE ? new Table() : new Scan();
-  }
-
-  public abstract Algorithm algorithm();
-
-  /**
-   * Adds, to {@code counts[site]}, the number of chars of {@code path[start, end)} close to each site and
-   * returns the number of chars classified (the {@code total}). Chars must be in 0..255.
-   */
-  public abstract int classify(String path, int start, int end, int[] counts);
-
-  /** Convenience for whole strings; counts must have {@link #SITE_COUNT} slots. */
-  public final int classify(String path, int[] counts) {
-    return classify(path, 0, path.length(), counts);
-  }
-
-  /** Whether byte {@code ch} is within distance 1 of some byte of the site's name. */
-  public static boolean isClose(int ch, int site) {
-    return isClose(ch, SITES[site]);
-  }
-
-  /** The seed's isclose: some byte {@code c} of the name with |ch - c| <= 1, i.e. ch - c + 1 in 0..2. */
-  private static boolean isClose(int ch, int[] name) {
-    for (int c : name) {
-      if (Integer.compareUnsigned(ch - c + 1, 2) <= 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * The seed's nextChar: per byte, one isclose per site, in the seed's shape. Each site is its own constant
-   * array, so the JIT knows every inner loop's length.
-   */
-  private static final class Scan extends SiteClassifier {
-    private static final int[] NAVYTUX = SITES[0];
-    private static final int[] NEXEDI = SITES[1];
-    private static final int[] LAB = SITES[2];
-    private static final int[] ERP5 = SITES[3];
-
-    @Override
-    public Algorithm algorithm() {
-      return Algorithm.SCAN;
+    /** Which implementation answers; both give identical counts for every byte. */
+    public enum Algorithm {
+        /** The seed's nested scan: per path byte, per site, per site byte. The benchmark workload. */
+        SCAN,
+        /** A precomputed 256-entry table of the same answers. Never silently used in peer comparisons. */
+        TABLE
     }
 
-    @Override
-    public int classify(String path, int start, int end, int[] counts) {
-      int navytux = 0, nexedi = 0, lab = 0, erp5 = 0;
-      for (int i = start; i < end; i++) {
-        int ch = path.charAt(i);
-        if (SiteClassifier.isClose(ch, NAVYTUX)) {
-          navytux++;
+    public static SiteClassifier create(Algorithm algorithm) {
+        return algorithm == Algorithm.TABLE ? new Table() : new Scan();
+    }
+
+    public abstract Algorithm algorithm();
+
+    /**
+     * Adds, to {@code counts[site]}, the number of chars of {@code path[start, end)} close to each site and
+     * returns the number of chars classified (the {@code total}). Chars must be in 0..255.
+     */
+    public abstract int classify(String path, int start, int end, int[] counts);
+
+    /** Convenience for whole strings; counts must have {@link #SITE_COUNT} slots. */
+    public final int classify(String path, int[] counts) {
+        return classify(path, 0, path.length(), counts);
+    }
+
+    /** Whether byte {@code ch} is within distance 1 of some byte of the site's name. */
+    public static boolean isClose(int ch, int site) {
+        return isClose(ch, SITES[site]);
+    }
+
+    /** The seed's isclose: some byte {@code c} of the name with |ch - c| <= 1, i.e. ch - c + 1 in 0..2. */
+    private static boolean isClose(int ch, int[] name) {
+        for (int c : name) {
+            if (Integer.compareUnsigned(ch - c + 1, 2) <= 0) {
+                return true;
+            }
         }
-        if (SiteClassifier.isClose(ch, NEXEDI)) {
-          nexedi++;
-        }
-        if (SiteClassifier.isClose(ch, LAB)) {
-          lab++;
-        }
-        if (SiteClassifier.isClose(ch, ERP5)) {
-          erp5++;
-        }
-      }
-      counts[0] += navytux;
-      counts[1] += nexedi;
-      counts[2] += lab;
-      counts[3] += erp5;
-      return end - start;
-    }
-  }
-
-  private static final class Table extends SiteClassifier {
-    /** Bit {@code site} of entry {@code ch} is set when ch is close to that site; built from the scan. */
-    private static final byte[] CLOSE_SITES = new byte[256];
-
-    static {
-      for (int ch = 0; ch < 256; ch++) {
-        int mask = 0;
-        for (int site = 0; site < SITE_COUNT; site++) {
-          if (isClose(ch, site)) {
-            mask |= 1 << site;
-          }
-        }
-        CLOSE_SITES[ch] = (byte) mask;
-      }
+        return false;
     }
 
-    @Override
-    public Algorithm algorithm() {
-      return Algorithm.TABLE;
+    /**
+     * The seed's nextChar: per byte, one isclose per site, in the seed's shape. Each site is its own constant
+     * array, so the JIT knows every inner loop's length.
+     */
+    private static final class Scan extends SiteClassifier {
+        private static final int[] NAVYTUX = SITES[0];
+        private static final int[] NEXEDI = SITES[1];
+        private static final int[] LAB = SITES[2];
+        private static final int[] ERP5 = SITES[3];
+
+        @Override
+        public Algorithm algorithm() {
+            return Algorithm.SCAN;
+        }
+
+        @Override
+        public int classify(String path, int start, int end, int[] counts) {
+            int navytux = 0, nexedi = 0, lab = 0, erp5 = 0;
+            for (int i = start; i < end; i++) {
+                int ch = path.charAt(i);
+                if (SiteClassifier.isClose(ch, NAVYTUX)) {
+                    navytux++;
+                }
+                if (SiteClassifier.isClose(ch, NEXEDI)) {
+                    nexedi++;
+                }
+                if (SiteClassifier.isClose(ch, LAB)) {
+                    lab++;
+                }
+                if (SiteClassifier.isClose(ch, ERP5)) {
+                    erp5++;
+                }
+            }
+            counts[0] += navytux;
+            counts[1] += nexedi;
+            counts[2] += lab;
+            counts[3] += erp5;
+            return end - start;
+        }
     }
 
-    @Override
-    public int classify(String path, int start, int end, int[] counts) {
-      int navytux = 0, nexedi = 0, lab = 0, erp5 = 0;
-      for (int i = start; i < end; i++) {
-        int mask = CLOSE_SITES[path.charAt(i)];
-        navytux += mask & 1;
-        nexedi += (mask >>> 1) & 1;
-        lab += (mask >>> 2) & 1;
-        erp5 += (mask >>> 3) & 1;
-      }
-      counts[0] += navytux;
-      counts[1] += nexedi;
-      counts[2] += lab;
-      counts[3] += erp5;
-      return end - start;
+    private static final class Table extends SiteClassifier {
+        /** Bit {@code site} of entry {@code ch} is set when ch is close to that site; built from the scan. */
+        private static final byte[] CLOSE_SITES = new byte[256];
+
+        static {
+            for (int ch = 0; ch < 256; ch++) {
+                int mask = 0;
+                for (int site = 0; site < SITE_COUNT; site++) {
+                    if (isClose(ch, site)) {
+                        mask |= 1 << site;
+                    }
+                }
+                CLOSE_SITES[ch] = (byte) mask;
+            }
+        }
+
+        @Override
+        public Algorithm algorithm() {
+            return Algorithm.TABLE;
+        }
+
+        @Override
+        public int classify(String path, int start, int end, int[] counts) {
+            int navytux = 0, nexedi = 0, lab = 0, erp5 = 0;
+            for (int i = start; i < end; i++) {
+                int mask = CLOSE_SITES[path.charAt(i)];
+                navytux += mask & 1;
+                nexedi += (mask >>> 1) & 1;
+                lab += (mask >>> 2) & 1;
+                erp5 += (mask >>> 3) & 1;
+            }
+            counts[0] += navytux;
+            counts[1] += nexedi;
+            counts[2] += lab;
+            counts[3] += erp5;
+            return end - start;
+        }
     }
-  }
 }

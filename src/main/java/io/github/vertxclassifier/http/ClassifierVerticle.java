@@ -38,124 +38,128 @@ import java.util.function.BooleanSupplier;
  */
 public final class ClassifierVerticle extends VerticleBase implements Handler<HttpServerRequest> {
 
-  private static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain");
-  private static final CharSequence ALLOWED_METHODS = HttpHeaders.createOptimized("GET, HEAD");
-  private static final Buffer METHOD_NOT_ALLOWED = Buffer.buffer("Method Not Allowed\n");
-  private static final CharSequence METHOD_NOT_ALLOWED_LENGTH = length(METHOD_NOT_ALLOWED);
-  private static final Buffer BAD_TARGET = Buffer.buffer("Bad Request: the request-target is not a path\n");
-  private static final CharSequence BAD_TARGET_LENGTH = length(BAD_TARGET);
+    private static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain");
+    private static final CharSequence ALLOWED_METHODS = HttpHeaders.createOptimized("GET, HEAD");
+    private static final Buffer METHOD_NOT_ALLOWED = Buffer.buffer("Method Not Allowed\n");
+    private static final CharSequence METHOD_NOT_ALLOWED_LENGTH = length(METHOD_NOT_ALLOWED);
+    private static final Buffer BAD_TARGET = Buffer.buffer("Bad Request: the request-target is not a path\n");
+    private static final CharSequence BAD_TARGET_LENGTH = length(BAD_TARGET);
 
-  /** RFC 9110 IMF-fixdate (two-digit day, unlike RFC_1123_DATE_TIME). */
-  private static final DateTimeFormatter IMF_FIXDATE =
-      DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH);
+    /** RFC 9110 IMF-fixdate (two-digit day, unlike RFC_1123_DATE_TIME). */
+    private static final DateTimeFormatter IMF_FIXDATE =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.ENGLISH);
 
-  private final ServiceConfig config;
-  private final BooleanSupplier draining;
-  private final SiteClassifier classifier;
-  private final ServiceMetrics metrics;
-  private final ConnectionGuard.Limits connectionLimits;
+    private final ServiceConfig config;
+    private final BooleanSupplier draining;
+    private final SiteClassifier classifier;
+    private final ServiceMetrics metrics;
+    private final ConnectionGuard.Limits connectionLimits;
 
-  private RequestMeters meters;
-  private CharSequence date;
+    private RequestMeters meters;
+    private CharSequence date;
 
-  // The last answer of this event loop, reused while the counts repeat.
-  private final int[] counts = new int[SiteClassifier.SITE_COUNT];
-  private final int[] lastCounts = new int[SiteClassifier.SITE_COUNT];
-  private int lastTotal = -1;
-  private Buffer lastBody;
-  private CharSequence lastLength;
+    // The last answer of this event loop, reused while the counts repeat.
+    private final int[] counts = new int[SiteClassifier.SITE_COUNT];
+    private final int[] lastCounts = new int[SiteClassifier.SITE_COUNT];
+    private int lastTotal = -1;
+    private Buffer lastBody;
+    private CharSequence lastLength;
 
-  /**
-   * @param draining true once the service drains: answers then close their connections
-   * @param connectionLimits shared by every instance on the public port
-   */
-  public ClassifierVerticle(ServiceConfig config, BooleanSupplier draining, ServiceMetrics metrics,
-      ConnectionGuard.Limits connectionLimits) {
-    this.config = config;
-    this.draining = draining;
-    this.classifier = SiteClassifier.create(config.algorithm());
-    this.metrics = metrics;
-    this.connectionLimits = connectionLimits;
-  }
-
-  @Override
-  public Future<?> start() {
-    meters = metrics.bindEventLoop(Thread.currentThread()); // start() runs on this verticle's event loop
-    date = httpDate();
-    vertx.setPeriodic(1000, id -> date = httpDate());
-    // The instances share one port: Vert.x spreads its connections across them. Handlers touch a connection
-    // from its own loop only, so Vert.x may skip its thread checks (strict thread mode).
-    return vertx.createHttpServer(ConnectionGuard.serverOptions(config)
-            .setHost(config.httpHost())
-            .setPort(config.httpPort())
-            .setMetricsName("public")
-            .setStrictThreadMode(true))
-        .connectionHandler(connection -> ConnectionGuard.install(connection, connectionLimits))
-        .invalidRequestHandler(request -> {
-          meters.rejected();
-          InvalidRequests.answer(request);
-        })
-        .requestHandler(this)
-        .listen();
-  }
-
-  @Override
-  public void handle(HttpServerRequest request) {
-    HttpMethod method = request.method();
-    HttpServerResponse response = request.response();
-    if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
-      meters.rejected();
-      response.headers().add(HttpHeaders.ALLOW, ALLOWED_METHODS);
-      answer(request, 405, METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED_LENGTH, false);
-      return;
+    /**
+     * @param draining true once the service drains: answers then close their connections
+     * @param connectionLimits shared by every instance on the public port
+     */
+    public ClassifierVerticle(
+            ServiceConfig config,
+            BooleanSupplier draining,
+            ServiceMetrics metrics,
+            ConnectionGuard.Limits connectionLimits) {
+        this.config = config;
+        this.draining = draining;
+        this.classifier = SiteClassifier.create(config.algorithm());
+        this.metrics = metrics;
+        this.connectionLimits = connectionLimits;
     }
-    String target = request.uri();
-    long range = RequestTarget.pathRange(target);
-    if (range == RequestTarget.INVALID) {
-      meters.rejected();
-      answer(request, 400, BAD_TARGET, BAD_TARGET_LENGTH, method == HttpMethod.HEAD);
-      return;
+
+    @Override
+    public Future<?> start() {
+        meters = metrics.bindEventLoop(Thread.currentThread()); // start() runs on this verticle's event loop
+        date = httpDate();
+        vertx.setPeriodic(1000, id -> date = httpDate());
+        // The instances share one port: Vert.x spreads its connections across them. Handlers touch a connection
+        // from its own loop only, so Vert.x may skip its thread checks (strict thread mode).
+        return vertx.createHttpServer(ConnectionGuard.serverOptions(config)
+                        .setHost(config.httpHost())
+                        .setPort(config.httpPort())
+                        .setMetricsName("public")
+                        .setStrictThreadMode(true))
+                .connectionHandler(connection -> ConnectionGuard.install(connection, connectionLimits))
+                .invalidRequestHandler(request -> {
+                    meters.rejected();
+                    InvalidRequests.answer(request);
+                })
+                .requestHandler(this)
+                .listen();
     }
-    int[] counts = this.counts;
-    Arrays.fill(counts, 0);
-    int total = classifier.classify(target, RequestTarget.start(range), RequestTarget.end(range), counts);
-    if (total != lastTotal || !Arrays.equals(counts, lastCounts)) {
-      remember(counts, total);
+
+    @Override
+    public void handle(HttpServerRequest request) {
+        HttpMethod method = request.method();
+        HttpServerResponse response = request.response();
+        if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            meters.rejected();
+            response.headers().add(HttpHeaders.ALLOW, ALLOWED_METHODS);
+            answer(request, 405, METHOD_NOT_ALLOWED, METHOD_NOT_ALLOWED_LENGTH, false);
+            return;
+        }
+        String target = request.uri();
+        long range = RequestTarget.pathRange(target);
+        if (range == RequestTarget.INVALID) {
+            meters.rejected();
+            answer(request, 400, BAD_TARGET, BAD_TARGET_LENGTH, method == HttpMethod.HEAD);
+            return;
+        }
+        int[] counts = this.counts;
+        Arrays.fill(counts, 0);
+        int total = classifier.classify(target, RequestTarget.start(range), RequestTarget.end(range), counts);
+        if (total != lastTotal || !Arrays.equals(counts, lastCounts)) {
+            remember(counts, total);
+        }
+        meters.classified(total);
+        answer(request, 200, lastBody, lastLength, method == HttpMethod.HEAD);
     }
-    meters.classified(total);
-    answer(request, 200, lastBody, lastLength, method == HttpMethod.HEAD);
-  }
 
-  private void answer(HttpServerRequest request, int status, Buffer body, CharSequence length, boolean head) {
-    HttpServerResponse response = request.response().setStatusCode(status);
-    MultiMap headers = response.headers();
-    headers.add(HttpHeaders.DATE, date);
-    headers.add(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN);
-    headers.add(HttpHeaders.CONTENT_LENGTH, length);
-    if (draining.getAsBoolean()) {
-      // Tell keep-alive clients to reconnect, so that they find a pod that is not going away. Vert.x keeps
-      // the connection open for a response's Connection header, so close it once the answer is written.
-      headers.add(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-      (head ? response.end() : response.end(body)).onComplete(written -> request.connection().close());
-    } else if (head) {
-      response.end();
-    } else {
-      response.end(body);
+    private void answer(HttpServerRequest request, int status, Buffer body, CharSequence length, boolean head) {
+        HttpServerResponse response = request.response().setStatusCode(status);
+        MultiMap headers = response.headers();
+        headers.add(HttpHeaders.DATE, date);
+        headers.add(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN);
+        headers.add(HttpHeaders.CONTENT_LENGTH, length);
+        if (draining.getAsBoolean()) {
+            // Tell keep-alive clients to reconnect, so that they find a pod that is not going away. Vert.x keeps
+            // the connection open for a response's Connection header, so close it once the answer is written.
+            headers.add(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+            (head ? response.end() : response.end(body))
+                    .onComplete(written -> request.connection().close());
+        } else if (head) {
+            response.end();
+        } else {
+            response.end(body);
+        }
     }
-  }
 
-  private void remember(int[] counts, int total) {
-    System.arraycopy(counts, 0, lastCounts, 0, counts.length);
-    lastTotal = total;
-    lastBody = Buffer.buffer(ClassificationText.render(counts, total));
-    lastLength = length(lastBody);
-  }
+    private void remember(int[] counts, int total) {
+        System.arraycopy(counts, 0, lastCounts, 0, counts.length);
+        lastTotal = total;
+        lastBody = Buffer.buffer(ClassificationText.render(counts, total));
+        lastLength = length(lastBody);
+    }
 
-  private static CharSequence length(Buffer body) {
-    return HttpHeaders.createOptimized(Integer.toString(body.length()));
-  }
+    private static CharSequence length(Buffer body) {
+        return HttpHeaders.createOptimized(Integer.toString(body.length()));
+    }
 
-  private static CharSequence httpDate() {
-    return HttpHeaders.createOptimized(IMF_FIXDATE.format(ZonedDateTime.now(ZoneOffset.UTC)));
-  }
+    private static CharSequence httpDate() {
+        return HttpHeaders.createOptimized(IMF_FIXDATE.format(ZonedDateTime.now(ZoneOffset.UTC)));
+    }
 }

@@ -18,33 +18,33 @@ import io.vertx.core.http.HttpServerResponse;
  */
 public final class InvalidRequests {
 
-  private InvalidRequests() {
-  }
+    private InvalidRequests() {}
 
-  public static void answer(HttpServerRequest request) {
-    DecoderResult result = request.decoderResult();
-    Throwable cause = result == null ? null : result.cause();
-    int status;
-    String body;
-    if (cause instanceof TooLongHttpLineException) {
-      status = 414;
-      body = "URI Too Long\n";
-    } else if (cause instanceof TooLongHttpHeaderException) {
-      status = 431;
-      body = "Request Header Fields Too Large\n";
-    } else {
-      status = 400;
-      body = "Bad Request\n";
+    public static void answer(HttpServerRequest request) {
+        DecoderResult result = request.decoderResult();
+        Throwable cause = result == null ? null : result.cause();
+        int status;
+        String body;
+        if (cause instanceof TooLongHttpLineException) {
+            status = 414;
+            body = "URI Too Long\n";
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            status = 431;
+            body = "Request Header Fields Too Large\n";
+        } else {
+            status = 400;
+            body = "Bad Request\n";
+        }
+        HttpServerResponse response = request.response()
+                .setStatusCode(status)
+                .putHeader(HttpHeaders.DATE, HttpDate.now())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
+                .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        if (request.method() == HttpMethod.HEAD) {
+            response.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()))
+                    .end();
+        } else {
+            response.end(body);
+        }
     }
-    HttpServerResponse response = request.response()
-        .setStatusCode(status)
-        .putHeader(HttpHeaders.DATE, HttpDate.now())
-        .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain")
-        .putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-    if (request.method() == HttpMethod.HEAD) {
-      response.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length())).end();
-    } else {
-      response.end(body);
-    }
-  }
 }

@@ -17,45 +17,44 @@ import io.github.vertxclassifier.http.guard.AbsoluteForm;
  */
 public final class RequestTarget {
 
-  /** Returned by {@link #pathRange} for a target that does not carry a path. */
-  public static final long INVALID = -1L;
+    /** Returned by {@link #pathRange} for a target that does not carry a path. */
+    public static final long INVALID = -1L;
 
-  private RequestTarget() {
-  }
+    private RequestTarget() {}
 
-  /** The path as {@code (start << 32) | end} within {@code target}, or {@link #INVALID}. */
-  public static long pathRange(String target) {
-    int length = target.length();
-    if (length == 0) {
-      return INVALID;
+    /** The path as {@code (start << 32) | end} within {@code target}, or {@link #INVALID}. */
+    public static long pathRange(String target) {
+        int length = target.length();
+        if (length == 0) {
+            return INVALID;
+        }
+        int start;
+        if (target.charAt(0) == '/') {
+            start = 0;
+        } else {
+            start = AbsoluteForm.pathStart(target); // at '?' the path is empty: the query scan below ends it there
+            if (start < 0) {
+                return INVALID;
+            }
+        }
+        int end = length;
+        for (int i = 0; i < length; i++) {
+            char ch = target.charAt(i);
+            if (ch <= 0x20 || ch == 0x7F || ch > 0xFF) {
+                return INVALID;
+            }
+            if (ch == '?' && end == length && i >= start) {
+                end = i;
+            }
+        }
+        return ((long) start << 32) | end;
     }
-    int start;
-    if (target.charAt(0) == '/') {
-      start = 0;
-    } else {
-      start = AbsoluteForm.pathStart(target); // at '?' the path is empty: the query scan below ends it there
-      if (start < 0) {
-        return INVALID;
-      }
-    }
-    int end = length;
-    for (int i = 0; i < length; i++) {
-      char ch = target.charAt(i);
-      if (ch <= 0x20 || ch == 0x7F || ch > 0xFF) {
-        return INVALID;
-      }
-      if (ch == '?' && end == length && i >= start) {
-        end = i;
-      }
-    }
-    return ((long) start << 32) | end;
-  }
 
-  public static int start(long range) {
-    return (int) (range >>> 32);
-  }
+    public static int start(long range) {
+        return (int) (range >>> 32);
+    }
 
-  public static int end(long range) {
-    return (int) range;
-  }
+    public static int end(long range) {
+        return (int) range;
+    }
 }

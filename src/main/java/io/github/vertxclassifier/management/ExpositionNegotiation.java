@@ -36,107 +36,109 @@ import java.util.Map;
  */
 final class ExpositionNegotiation {
 
-  /** What /metrics can write, in the order taken when the scraper's ranges don't decide. */
-  private enum Format {
-    TEXT("text", "plain", Map.of("version", "0.0.4")),
-    OPENMETRICS("application", "openmetrics-text", Map.of("version", "1.0.0")),
-    PROTOBUF("application", "vnd.google.protobuf",
-        Map.of("proto", "io.prometheus.client.MetricFamily", "encoding", "delimited"));
+    /** What /metrics can write, in the order taken when the scraper's ranges don't decide. */
+    private enum Format {
+        TEXT("text", "plain", Map.of("version", "0.0.4")),
+        OPENMETRICS("application", "openmetrics-text", Map.of("version", "1.0.0")),
+        PROTOBUF(
+                "application",
+                "vnd.google.protobuf",
+                Map.of("proto", "io.prometheus.client.MetricFamily", "encoding", "delimited"));
 
-    private final String type;
-    private final String subtype;
-    private final Map<String, String> parameters;
+        private final String type;
+        private final String subtype;
+        private final Map<String, String> parameters;
 
-    Format(String type, String subtype, Map<String, String> parameters) {
-      this.type = type;
-      this.subtype = subtype;
-      this.parameters = parameters;
-    }
-
-    /** How specific {@code range} is when it matches this format ({@code *}/{@code *} is 0), or -1. */
-    int specificity(MIMEHeader range) {
-      String rangeType = range.component().trim().toLowerCase(Locale.ROOT);
-      String rangeSubtype = range.subComponent().trim().toLowerCase(Locale.ROOT);
-      if (rangeType.equals("*") && rangeSubtype.equals("*")) {
-        return parametersMatch(range) ? range.parameters().size() : -1;
-      }
-      if (!rangeType.equals(type) || !(rangeSubtype.equals("*") || rangeSubtype.equals(subtype))) {
-        return -1;
-      }
-      int specificity = rangeSubtype.equals("*") ? 1 : 2;
-      return parametersMatch(range) ? specificity + range.parameters().size() : -1;
-    }
-
-    private boolean parametersMatch(MIMEHeader range) {
-      for (Map.Entry<String, String> parameter : range.parameters().entrySet()) {
-        String ours = parameters.get(parameter.getKey().trim().toLowerCase(Locale.ROOT));
-        if (ours != null && !ours.equalsIgnoreCase(parameter.getValue().trim())) {
-          return false;
+        Format(String type, String subtype, Map<String, String> parameters) {
+            this.type = type;
+            this.subtype = subtype;
+            this.parameters = parameters;
         }
-      }
-      return true;
-    }
-  }
 
-  private final ExpositionFormats formats;
-
-  ExpositionNegotiation(ExpositionFormats formats) {
-    this.formats = formats;
-  }
-
-  /** The writer for the request's {@code Accept}. */
-  ExpositionFormatWriter writerFor(RoutingContext ctx) {
-    return writerFor(parsedAccept(ctx));
-  }
-
-  /**
-   * The ranges of {@code Accept} as vertx-web parses them (empty without the header), or none when it can't:
-   * vertx-web 5.1.6 throws on a parameter value that is a lone quote ({@code text/plain;version="}), while
-   * sorting the ranges or when one is first read. RFC 9110 §12.5.1 lets a server disregard the header.
-   */
-  private static List<MIMEHeader> parsedAccept(RoutingContext ctx) {
-    try {
-      List<MIMEHeader> accept = ctx.parsedHeaders().accept();
-      accept.forEach(MIMEHeader::component); // parses each range now: the first read is the one that throws
-      return accept;
-    } catch (RuntimeException unparsable) {
-      return List.of();
-    }
-  }
-
-  private ExpositionFormatWriter writerFor(List<MIMEHeader> accept) {
-    Format chosen = Format.TEXT;
-    float chosenQ = 0;
-    int chosenRank = Integer.MAX_VALUE;
-    for (Format format : Format.values()) {
-      if (!writer(format).isAvailable()) {
-        continue;
-      }
-      // RFC 9110 §12.5.1: the most specific range that matches a format gives its q-value.
-      int specificity = -1;
-      int rank = -1;
-      for (int i = 0; i < accept.size(); i++) {
-        int matched = format.specificity(accept.get(i));
-        if (matched > specificity) {
-          specificity = matched;
-          rank = i;
+        /** How specific {@code range} is when it matches this format ({@code *}/{@code *} is 0), or -1. */
+        int specificity(MIMEHeader range) {
+            String rangeType = range.component().trim().toLowerCase(Locale.ROOT);
+            String rangeSubtype = range.subComponent().trim().toLowerCase(Locale.ROOT);
+            if (rangeType.equals("*") && rangeSubtype.equals("*")) {
+                return parametersMatch(range) ? range.parameters().size() : -1;
+            }
+            if (!rangeType.equals(type) || !(rangeSubtype.equals("*") || rangeSubtype.equals(subtype))) {
+                return -1;
+            }
+            int specificity = rangeSubtype.equals("*") ? 1 : 2;
+            return parametersMatch(range) ? specificity + range.parameters().size() : -1;
         }
-      }
-      float q = rank < 0 ? 0 : accept.get(rank).weight();
-      if (q > chosenQ || q == chosenQ && q > 0 && rank < chosenRank) {
-        chosen = format;
-        chosenQ = q;
-        chosenRank = rank;
-      }
-    }
-    return writer(chosen);
-  }
 
-  private ExpositionFormatWriter writer(Format format) {
-    return switch (format) {
-      case TEXT -> formats.getPrometheusTextFormatWriter();
-      case OPENMETRICS -> formats.getOpenMetricsTextFormatWriter();
-      case PROTOBUF -> formats.getPrometheusProtobufWriter();
-    };
-  }
+        private boolean parametersMatch(MIMEHeader range) {
+            for (Map.Entry<String, String> parameter : range.parameters().entrySet()) {
+                String ours = parameters.get(parameter.getKey().trim().toLowerCase(Locale.ROOT));
+                if (ours != null && !ours.equalsIgnoreCase(parameter.getValue().trim())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private final ExpositionFormats formats;
+
+    ExpositionNegotiation(ExpositionFormats formats) {
+        this.formats = formats;
+    }
+
+    /** The writer for the request's {@code Accept}. */
+    ExpositionFormatWriter writerFor(RoutingContext ctx) {
+        return writerFor(parsedAccept(ctx));
+    }
+
+    /**
+     * The ranges of {@code Accept} as vertx-web parses them (empty without the header), or none when it can't:
+     * vertx-web 5.1.6 throws on a parameter value that is a lone quote ({@code text/plain;version="}), while
+     * sorting the ranges or when one is first read. RFC 9110 §12.5.1 lets a server disregard the header.
+     */
+    private static List<MIMEHeader> parsedAccept(RoutingContext ctx) {
+        try {
+            List<MIMEHeader> accept = ctx.parsedHeaders().accept();
+            accept.forEach(MIMEHeader::component); // parses each range now: the first read is the one that throws
+            return accept;
+        } catch (RuntimeException unparsable) {
+            return List.of();
+        }
+    }
+
+    private ExpositionFormatWriter writerFor(List<MIMEHeader> accept) {
+        Format chosen = Format.TEXT;
+        float chosenQ = 0;
+        int chosenRank = Integer.MAX_VALUE;
+        for (Format format : Format.values()) {
+            if (!writer(format).isAvailable()) {
+                continue;
+            }
+            // RFC 9110 §12.5.1: the most specific range that matches a format gives its q-value.
+            int specificity = -1;
+            int rank = -1;
+            for (int i = 0; i < accept.size(); i++) {
+                int matched = format.specificity(accept.get(i));
+                if (matched > specificity) {
+                    specificity = matched;
+                    rank = i;
+                }
+            }
+            float q = rank < 0 ? 0 : accept.get(rank).weight();
+            if (q > chosenQ || q == chosenQ && q > 0 && rank < chosenRank) {
+                chosen = format;
+                chosenQ = q;
+                chosenRank = rank;
+            }
+        }
+        return writer(chosen);
+    }
+
+    private ExpositionFormatWriter writer(Format format) {
+        return switch (format) {
+            case TEXT -> formats.getPrometheusTextFormatWriter();
+            case OPENMETRICS -> formats.getOpenMetricsTextFormatWriter();
+            case PROTOBUF -> formats.getPrometheusProtobufWriter();
+        };
+    }
 }

@@ -24,57 +24,60 @@ import java.util.function.BooleanSupplier;
  */
 final class EventLoopDelay implements Runnable {
 
-  static final String NAME = "classifier.event.loop.delay";
-  static final long PERIOD_MILLIS = 100;
-  private static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(PERIOD_MILLIS);
+    static final String NAME = "classifier.event.loop.delay";
+    static final long PERIOD_MILLIS = 100;
+    private static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(PERIOD_MILLIS);
 
-  /** From a busy loop's normal sub-millisecond round to a stall; 50 ms and 100 ms are alert thresholds. */
-  static final Duration[] BUCKETS = {
-      Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5),
-      Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
-      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500)};
+    /** From a busy loop's normal sub-millisecond round to a stall; 50 ms and 100 ms are alert thresholds. */
+    static final Duration[] BUCKETS = {
+        Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5),
+        Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500)
+    };
 
-  private final String name;
-  private final BooleanSupplier serving;
-  private Timer delay;
-  /** When the next tick is due, System.nanoTime(); read and written by the loop's own thread only. */
-  private long due;
-  /** Whether a tick has seen the service serving, and when; the loop's own thread only. */
-  private boolean served;
-  private long servingSince;
+    private final String name;
+    private final BooleanSupplier serving;
+    private Timer delay;
+    /** When the next tick is due, System.nanoTime(); read and written by the loop's own thread only. */
+    private long due;
+    /** Whether a tick has seen the service serving, and when; the loop's own thread only. */
+    private boolean served;
 
-  /**
-   * @param serving true once the service serves. Ticks record only if they fell due after a tick saw it
-   *     serve: a loop busy deploying or compiling before readiness is not a saturated loop, and a cold start
-   *     can hold a loop for seconds, past the moment readiness turns on.
-   */
-  EventLoopDelay(Thread eventLoop, BooleanSupplier serving) {
-    this.name = eventLoop.getName();
-    this.serving = serving;
-  }
+    private long servingSince;
 
-  /** Registers the timer and starts ticking on {@code loop}, the Netty event loop of the thread it names. */
-  void start(EventLoop loop, MeterRegistry registry) {
-    delay = Timer.builder(NAME)
-        .description("How late a task scheduled every " + PERIOD_MILLIS + " ms on the event loop starts; "
-            + "high when the loop is saturated")
-        .tag(EventLoopMeters.EVENT_LOOP_TAG, name)
-        .serviceLevelObjectives(BUCKETS)
-        .distributionStatisticBufferLength(1) // one ring slot for the _max window: each record updates every slot
-        .register(registry);
-    due = System.nanoTime() + PERIOD_NANOS; // at or before Netty's own deadline: a delay is never understated
-    loop.scheduleAtFixedRate(this, PERIOD_NANOS, PERIOD_NANOS, TimeUnit.NANOSECONDS);
-  }
-
-  @Override
-  public void run() {
-    long now = System.nanoTime();
-    if (served && due - servingSince >= 0) {
-      delay.record(Math.max(0, now - due), TimeUnit.NANOSECONDS);
-    } else if (!served && serving.getAsBoolean()) {
-      served = true;
-      servingSince = now;
+    /**
+     * @param serving true once the service serves. Ticks record only if they fell due after a tick saw it
+     *     serve: a loop busy deploying or compiling before readiness is not a saturated loop, and a cold start
+     *     can hold a loop for seconds, past the moment readiness turns on.
+     */
+    EventLoopDelay(Thread eventLoop, BooleanSupplier serving) {
+        this.name = eventLoop.getName();
+        this.serving = serving;
     }
-    due += PERIOD_NANOS; // as Netty moves a fixed-rate task's deadline
-  }
+
+    /** Registers the timer and starts ticking on {@code loop}, the Netty event loop of the thread it names. */
+    void start(EventLoop loop, MeterRegistry registry) {
+        delay = Timer.builder(NAME)
+                .description("How late a task scheduled every " + PERIOD_MILLIS + " ms on the event loop starts; "
+                        + "high when the loop is saturated")
+                .tag(EventLoopMeters.EVENT_LOOP_TAG, name)
+                .serviceLevelObjectives(BUCKETS)
+                .distributionStatisticBufferLength(
+                        1) // one ring slot for the _max window: each record updates every slot
+                .register(registry);
+        due = System.nanoTime() + PERIOD_NANOS; // at or before Netty's own deadline: a delay is never understated
+        loop.scheduleAtFixedRate(this, PERIOD_NANOS, PERIOD_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void run() {
+        long now = System.nanoTime();
+        if (served && due - servingSince >= 0) {
+            delay.record(Math.max(0, now - due), TimeUnit.NANOSECONDS);
+        } else if (!served && serving.getAsBoolean()) {
+            served = true;
+            servingSince = now;
+        }
+        due += PERIOD_NANOS; // as Netty moves a fixed-rate task's deadline
+    }
 }

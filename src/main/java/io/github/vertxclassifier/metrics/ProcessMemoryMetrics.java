@@ -14,41 +14,43 @@ import java.nio.file.Path;
  */
 final class ProcessMemoryMetrics implements MeterBinder {
 
-  static final String RESIDENT = "process.resident.memory";
+    static final String RESIDENT = "process.resident.memory";
 
-  private final Path status;
+    private final Path status;
 
-  ProcessMemoryMetrics() {
-    this(Path.of("/proc/self/status"));
-  }
-
-  ProcessMemoryMetrics(Path status) {
-    this.status = status;
-  }
-
-  @Override
-  public void bindTo(MeterRegistry registry) {
-    if (!Double.isNaN(residentBytes(status))) {
-      Gauge.builder(RESIDENT, status, ProcessMemoryMetrics::residentBytes)
-          .description("Resident memory of the process (VmRSS)")
-          .baseUnit("bytes")
-          .strongReference(true)
-          .register(registry);
+    ProcessMemoryMetrics() {
+        this(Path.of("/proc/self/status"));
     }
-  }
 
-  /** VmRSS of a /proc/PID/status file ("VmRSS:     123456 kB"), in bytes; NaN when absent. */
-  static double residentBytes(Path status) {
-    try {
-      for (String line : Files.readAllLines(status)) {
-        if (line.startsWith("VmRSS:")) {
-          String[] fields = line.substring("VmRSS:".length()).trim().split("\\s+");
-          return fields.length == 2 && fields[1].equals("kB") ? Long.parseLong(fields[0]) * 1024.0 : Double.NaN;
+    ProcessMemoryMetrics(Path status) {
+        this.status = status;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        if (!Double.isNaN(residentBytes(status))) {
+            Gauge.builder(RESIDENT, status, ProcessMemoryMetrics::residentBytes)
+                    .description("Resident memory of the process (VmRSS)")
+                    .baseUnit("bytes")
+                    .strongReference(true)
+                    .register(registry);
         }
-      }
-    } catch (IOException | NumberFormatException e) {
-      return Double.NaN;
     }
-    return Double.NaN;
-  }
+
+    /** VmRSS of a /proc/PID/status file ("VmRSS:     123456 kB"), in bytes; NaN when absent. */
+    static double residentBytes(Path status) {
+        try {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] fields = line.substring("VmRSS:".length()).trim().split("\\s+");
+                    return fields.length == 2 && fields[1].equals("kB")
+                            ? Long.parseLong(fields[0]) * 1024.0
+                            : Double.NaN;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return Double.NaN;
+        }
+        return Double.NaN;
+    }
 }

@@ -30,70 +30,73 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class ServiceMetricsFactory implements VertxMetricsFactory {
 
-  private static final MetricsNaming NAMES = MicrometerMetricsOptions.DEFAULT_METRICS_NAMING;
+    private static final MetricsNaming NAMES = MicrometerMetricsOptions.DEFAULT_METRICS_NAMING;
 
-  private final MeterRegistry registry;
-  /** Every server's request meters, by server name ("public", "management"); shared by its instances. */
-  private final Map<String, HttpRequestMetrics> byServerName = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
+    /** Every server's request meters, by server name ("public", "management"); shared by its instances. */
+    private final Map<String, HttpRequestMetrics> byServerName = new ConcurrentHashMap<>();
 
-  ServiceMetricsFactory(MeterRegistry registry) {
-    this.registry = registry;
-  }
+    ServiceMetricsFactory(MeterRegistry registry) {
+        this.registry = registry;
+    }
 
-  /** See {@link HttpRequestMetrics#forget}. */
-  void forgetRequests() {
-    byServerName.values().forEach(HttpRequestMetrics::forget);
-  }
-
-  @Override
-  public VertxMetrics metrics(VertxOptions options) {
-    return new HttpServersOnly();
-  }
-
-  private final class HttpServersOnly implements VertxMetrics {
-    private final ConnectionCount httpConnections = new ConnectionCount(
-        MetricsDomain.HTTP_SERVER.getPrefix() + NAMES.getNetActiveConnections(), registry);
-
-    @Override
-    public HttpServerMetrics<?, ?> createHttpServerMetrics(HttpServerConfig config, SocketAddress tcpLocal,
-        SocketAddress udpLocal) {
-      String name = config.getObservabilityConfig() == null ? null : config.getObservabilityConfig().getMetricsName();
-      // Vert.x asks once per server instance (one per event loop); all instances of a server share meters.
-      return byServerName.computeIfAbsent(name == null ? "" : name,
-          serverName -> new HttpRequestMetrics(registry, NAMES, serverName));
+    /** See {@link HttpRequestMetrics#forget}. */
+    void forgetRequests() {
+        byServerName.values().forEach(HttpRequestMetrics::forget);
     }
 
     @Override
-    public boolean isMetricsEnabled() {
-      return true;
+    public VertxMetrics metrics(VertxOptions options) {
+        return new HttpServersOnly();
     }
 
-    @Override
-    public TransportMetrics<?> createTcpServerMetrics(TcpServerConfig config, String protocol, SocketAddress local) {
-      return "http".equals(protocol) ? httpConnections : null;
-    }
-  }
+    private final class HttpServersOnly implements VertxMetrics {
+        private final ConnectionCount httpConnections =
+                new ConnectionCount(MetricsDomain.HTTP_SERVER.getPrefix() + NAMES.getNetActiveConnections(), registry);
 
-  /** Open connections of every HTTP server: one gauge over one counter. */
-  private static final class ConnectionCount implements TransportMetrics<LongAdder> {
-    private final LongAdder open = new LongAdder();
+        @Override
+        public HttpServerMetrics<?, ?> createHttpServerMetrics(
+                HttpServerConfig config, SocketAddress tcpLocal, SocketAddress udpLocal) {
+            String name = config.getObservabilityConfig() == null
+                    ? null
+                    : config.getObservabilityConfig().getMetricsName();
+            // Vert.x asks once per server instance (one per event loop); all instances of a server share meters.
+            return byServerName.computeIfAbsent(
+                    name == null ? "" : name, serverName -> new HttpRequestMetrics(registry, NAMES, serverName));
+        }
 
-    ConnectionCount(String name, MeterRegistry registry) {
-      Gauge.builder(name, open, LongAdder::doubleValue)
-          .description("Number of opened connections to the server")
-          .strongReference(true)
-          .register(registry);
+        @Override
+        public boolean isMetricsEnabled() {
+            return true;
+        }
+
+        @Override
+        public TransportMetrics<?> createTcpServerMetrics(
+                TcpServerConfig config, String protocol, SocketAddress local) {
+            return "http".equals(protocol) ? httpConnections : null;
+        }
     }
 
-    @Override
-    public LongAdder connected(SocketAddress remote, String remoteName) {
-      open.increment();
-      return open;
-    }
+    /** Open connections of every HTTP server: one gauge over one counter. */
+    private static final class ConnectionCount implements TransportMetrics<LongAdder> {
+        private final LongAdder open = new LongAdder();
 
-    @Override
-    public void disconnected(LongAdder open, SocketAddress remote) {
-      open.decrement();
+        ConnectionCount(String name, MeterRegistry registry) {
+            Gauge.builder(name, open, LongAdder::doubleValue)
+                    .description("Number of opened connections to the server")
+                    .strongReference(true)
+                    .register(registry);
+        }
+
+        @Override
+        public LongAdder connected(SocketAddress remote, String remoteName) {
+            open.increment();
+            return open;
+        }
+
+        @Override
+        public void disconnected(LongAdder open, SocketAddress remote) {
+            open.decrement();
+        }
     }
-  }
 }

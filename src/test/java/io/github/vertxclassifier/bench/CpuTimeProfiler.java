@@ -22,36 +22,36 @@ import org.openjdk.jmh.results.ScalarResult;
  */
 public final class CpuTimeProfiler implements InternalProfiler {
 
-  private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-  private long before;
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private long before;
 
-  @Override
-  public String getDescription() {
-    return "CPU time of the JMH worker threads per operation";
-  }
-
-  @Override
-  public void beforeIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams) {
-    before = workerCpuNanos();
-  }
-
-  @Override
-  public Collection<? extends Result> afterIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams,
-      IterationResult result) {
-    long ops = result.getMetadata().getAllOps();
-    double perOp = ops == 0 ? Double.NaN : (double) (workerCpuNanos() - before) / ops;
-    return List.of(new ScalarResult("·cpu", perOp, "ns/op", AggregationPolicy.AVG));
-  }
-
-  /** CPU time used so far by the threads JMH runs the benchmark on (they live across iterations). */
-  private long workerCpuNanos() {
-    long total = 0;
-    for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-      if (info != null && info.getThreadName().contains("jmh-worker")) {
-        long cpu = threads.getThreadCpuTime(info.getThreadId());
-        total += Math.max(cpu, 0);
-      }
+    @Override
+    public String getDescription() {
+        return "CPU time of the JMH worker threads per operation";
     }
-    return total;
-  }
+
+    @Override
+    public void beforeIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams) {
+        before = workerCpuNanos();
+    }
+
+    @Override
+    public Collection<? extends Result> afterIteration(
+            BenchmarkParams benchmarkParams, IterationParams iterationParams, IterationResult result) {
+        long ops = result.getMetadata().getAllOps();
+        double perOp = ops == 0 ? Double.NaN : (double) (workerCpuNanos() - before) / ops;
+        return List.of(new ScalarResult("·cpu", perOp, "ns/op", AggregationPolicy.AVG));
+    }
+
+    /** CPU time used so far by the threads JMH runs the benchmark on (they live across iterations). */
+    private long workerCpuNanos() {
+        long total = 0;
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().contains("jmh-worker")) {
+                long cpu = threads.getThreadCpuTime(info.getThreadId());
+                total += Math.max(cpu, 0);
+            }
+        }
+        return total;
+    }
 }

@@ -12,12 +12,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class RequestHeadScannerBenchmarkTest {
 
-  @ParameterizedTest
-  @ValueSource(strings = {"wrk", "wrk1001", "proxy", "kib"})
-  void bothVariantsPassTheWholeHead(String head) {
-    RequestHeadScannerBenchmark benchmark = new RequestHeadScannerBenchmark();
-    benchmark.head = head;
-    assertDoesNotThrow(benchmark::setUp);
-    benchmark.tearDown();
-  }
+    @ParameterizedTest
+    @ValueSource(strings = {"wrk", "wrk1001", "proxy", "kib"})
+    void bothVariantsPassTheWholeHead(String head) {
+        RequestHeadScannerBenchmark benchmark = new RequestHeadScannerBenchmark();
+        benchmark.head = head;
+        assertDoesNotThrow(benchmark::setUp);
+        benchmark.tearDown();
+    }
 }

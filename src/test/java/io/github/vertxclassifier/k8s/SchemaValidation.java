@@ -20,45 +20,48 @@ import java.util.List;
  */
 final class SchemaValidation {
 
-  private static final Path DIR = Manifests.root().resolve("target/k8s-validate");
+    private static final Path DIR = Manifests.root().resolve("target/k8s-validate");
 
-  private SchemaValidation() {
-  }
+    private SchemaValidation() {}
 
-  /** One line per problem ("apiVersion kind name: /path message"); empty when every object is valid. */
-  static List<String> problems(List<JsonNode> objects) {
-    Path node = tool("node");
-    install();
-    try {
-      String out = Manifests.run(DIR, new ObjectMapper().writeValueAsString(objects), 3, node.toString(),
-          "validate.mjs");
-      return out.lines().toList();
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
+    /** One line per problem ("apiVersion kind name: /path message"); empty when every object is valid. */
+    static List<String> problems(List<JsonNode> objects) {
+        Path node = tool("node");
+        install();
+        try {
+            String out = Manifests.run(
+                    DIR, new ObjectMapper().writeValueAsString(objects), 3, node.toString(), "validate.mjs");
+            return out.lines().toList();
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
     }
-  }
 
-  private static Path tool(String name) {
-    return Manifests.required(name, Manifests.onPath(name), System.getenv("CI"),
-        "the manifest schema validation runs k8s/validate with it; install Node.js 20+ and npm");
-  }
-
-  /** {@code npm ci} into target/k8s-validate unless it already holds this lock file's packages. */
-  private static synchronized void install() {
-    try {
-      Path source = Manifests.file("k8s/validate");
-      Path lock = DIR.resolve("package-lock.json");
-      boolean current = Files.isDirectory(DIR.resolve("node_modules")) && Files.isRegularFile(lock)
-          && Files.mismatch(lock, source.resolve("package-lock.json")) == -1;
-      Files.createDirectories(DIR);
-      for (String file : List.of("package.json", "package-lock.json", "validate.mjs")) {
-        Files.copy(source.resolve(file), DIR.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-      }
-      if (!current) {
-        Manifests.run(DIR, "", 0, tool("npm").toString(), "ci", "--prefer-offline", "--no-audit", "--no-fund");
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    private static Path tool(String name) {
+        return Manifests.required(
+                name,
+                Manifests.onPath(name),
+                System.getenv("CI"),
+                "the manifest schema validation runs k8s/validate with it; install Node.js 20+ and npm");
     }
-  }
+
+    /** {@code npm ci} into target/k8s-validate unless it already holds this lock file's packages. */
+    private static synchronized void install() {
+        try {
+            Path source = Manifests.file("k8s/validate");
+            Path lock = DIR.resolve("package-lock.json");
+            boolean current = Files.isDirectory(DIR.resolve("node_modules"))
+                    && Files.isRegularFile(lock)
+                    && Files.mismatch(lock, source.resolve("package-lock.json")) == -1;
+            Files.createDirectories(DIR);
+            for (String file : List.of("package.json", "package-lock.json", "validate.mjs")) {
+                Files.copy(source.resolve(file), DIR.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (!current) {
+                Manifests.run(DIR, "", 0, tool("npm").toString(), "ci", "--prefer-offline", "--no-audit", "--no-fund");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

@@ -16,48 +16,47 @@ import java.util.Map;
  */
 final class StrictModel {
 
-  private StrictModel() {
-  }
+    private StrictModel() {}
 
-  static List<String> problems(HasMetadata object) {
-    List<String> problems = new ArrayList<>();
-    walk(object, object.getKind() + "/" + object.getMetadata().getName(), problems);
-    return problems;
-  }
+    static List<String> problems(HasMetadata object) {
+        List<String> problems = new ArrayList<>();
+        walk(object, object.getKind() + "/" + object.getMetadata().getName(), problems);
+        return problems;
+    }
 
-  private static void walk(Object value, String path, List<String> problems) {
-    if (value instanceof Map<?, ?> map) {
-      map.forEach((k, v) -> walk(v, path + "." + k, problems));
-    } else if (value instanceof Collection<?> list) {
-      int i = 0;
-      for (Object item : list) {
-        walk(item, path + "[" + i++ + "]", problems);
-      }
-    } else if (value != null && value.getClass().getName().startsWith("io.fabric8.")) {
-      for (Class<?> type = value.getClass(); type != Object.class; type = type.getSuperclass()) {
-        for (Field field : type.getDeclaredFields()) {
-          if (Modifier.isStatic(field.getModifiers())) {
-            continue;
-          }
-          Object fieldValue = read(field, value);
-          if (field.getName().equals("additionalProperties") && fieldValue instanceof Map<?, ?> extra) {
-            if (!extra.isEmpty()) {
-              problems.add(path + ": unknown field(s) " + extra.keySet());
+    private static void walk(Object value, String path, List<String> problems) {
+        if (value instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> walk(v, path + "." + k, problems));
+        } else if (value instanceof Collection<?> list) {
+            int i = 0;
+            for (Object item : list) {
+                walk(item, path + "[" + i++ + "]", problems);
             }
-          } else {
-            walk(fieldValue, path + "." + field.getName(), problems);
-          }
+        } else if (value != null && value.getClass().getName().startsWith("io.fabric8.")) {
+            for (Class<?> type = value.getClass(); type != Object.class; type = type.getSuperclass()) {
+                for (Field field : type.getDeclaredFields()) {
+                    if (Modifier.isStatic(field.getModifiers())) {
+                        continue;
+                    }
+                    Object fieldValue = read(field, value);
+                    if (field.getName().equals("additionalProperties") && fieldValue instanceof Map<?, ?> extra) {
+                        if (!extra.isEmpty()) {
+                            problems.add(path + ": unknown field(s) " + extra.keySet());
+                        }
+                    } else {
+                        walk(fieldValue, path + "." + field.getName(), problems);
+                    }
+                }
+            }
         }
-      }
     }
-  }
 
-  private static Object read(Field field, Object owner) {
-    try {
-      field.setAccessible(true);
-      return field.get(owner);
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError("cannot read " + field + ": " + e, e);
+    private static Object read(Field field, Object owner) {
+        try {
+            field.setAccessible(true);
+            return field.get(owner);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("cannot read " + field + ": " + e, e);
+        }
     }
-  }
 }

@@ -19,29 +19,31 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class QuietLogIT {
 
-  /** Temurin 25 where Debian machines here install it; JAVA25_HOME names another place. */
-  private static final Path JDK_25 =
-      Path.of(System.getenv().getOrDefault("JAVA25_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"));
+    /** Temurin 25 where Debian machines here install it; JAVA25_HOME names another place. */
+    private static final Path JDK_25 =
+            Path.of(System.getenv().getOrDefault("JAVA25_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"));
 
-  static Stream<Path> jdks() {
-    return Stream.of(Path.of(System.getProperty("java.home")), JDK_25);
-  }
-
-  @ParameterizedTest
-  @MethodSource("jdks")
-  void startFirstRequestsAndStopLogOnlyInfo(Path javaHome) throws Exception {
-    assumeTrue(Files.isExecutable(javaHome.resolve("bin/java")), "no JDK at " + javaHome + " (set JAVA25_HOME)");
-    try (JarProcess jar = JarProcess.launch(javaHome, Map.of("SHUTDOWN_DRAIN_SECONDS", "0"))) {
-      jar.awaitReady(Duration.ofSeconds(30));
-      assertThat(ManagementHttp.get(jar.httpPort, "/helloworld").status()).isEqualTo(200);
-      assertThat(ManagementHttp.get(jar.managementPort, "/metrics").status()).isEqualTo(200);
-      assertThat(ManagementHttp.get(jar.managementPort, "/health/live").status()).isEqualTo(200);
-      jar.terminate();
-      assertThat(jar.awaitExit(Duration.ofSeconds(30))).isZero();
-      assertThat(jar.output().lines())
-          .as("log on %s", javaHome)
-          .isNotEmpty()
-          .allMatch(line -> line.matches("^\\S+ INFO \\S+ - .*"), "is an INFO record");
+    static Stream<Path> jdks() {
+        return Stream.of(Path.of(System.getProperty("java.home")), JDK_25);
     }
-  }
+
+    @ParameterizedTest
+    @MethodSource("jdks")
+    void startFirstRequestsAndStopLogOnlyInfo(Path javaHome) throws Exception {
+        assumeTrue(Files.isExecutable(javaHome.resolve("bin/java")), "no JDK at " + javaHome + " (set JAVA25_HOME)");
+        try (JarProcess jar = JarProcess.launch(javaHome, Map.of("SHUTDOWN_DRAIN_SECONDS", "0"))) {
+            jar.awaitReady(Duration.ofSeconds(30));
+            assertThat(ManagementHttp.get(jar.httpPort, "/helloworld").status()).isEqualTo(200);
+            assertThat(ManagementHttp.get(jar.managementPort, "/metrics").status())
+                    .isEqualTo(200);
+            assertThat(ManagementHttp.get(jar.managementPort, "/health/live").status())
+                    .isEqualTo(200);
+            jar.terminate();
+            assertThat(jar.awaitExit(Duration.ofSeconds(30))).isZero();
+            assertThat(jar.output().lines())
+                    .as("log on %s", javaHome)
+                    .isNotEmpty()
+                    .allMatch(line -> line.matches("^\\S+ INFO \\S+ - .*"), "is an INFO record");
+        }
+    }
 }

@@ -11,49 +11,52 @@ import java.util.concurrent.TimeUnit;
  */
 public final class InProcessService implements AutoCloseable {
 
-  private final ClassifierService service;
+    private final ClassifierService service;
 
-  private InProcessService(ClassifierService service) {
-    this.service = service;
-  }
-
-  public static InProcessService start() {
-    return start(new JsonObject());
-  }
-
-  /** Starts with {@code overrides} (keys as in config/application.yaml) over test defaults. */
-  public static InProcessService start(JsonObject overrides) {
-    int[] ports = FreePorts.distinct(2);
-    JsonObject json = new JsonObject()
-        .put(ServiceConfig.HTTP_HOST, "127.0.0.1")
-        .put(ServiceConfig.HTTP_PORT, ports[0])
-        .put(ServiceConfig.MANAGEMENT_HOST, "127.0.0.1")
-        .put(ServiceConfig.MANAGEMENT_PORT, ports[1])
-        .put(ServiceConfig.INSTANCES, 2)
-        .put(ServiceConfig.SHUTDOWN_DRAIN_SECONDS, 0)
-        .mergeIn(overrides);
-    ServiceConfig config = ServiceConfig.from(json, Runtime.getRuntime().availableProcessors());
-    try {
-      return new InProcessService(ClassifierService.start(config).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
-    } catch (Exception e) {
-      throw new IllegalStateException("service did not start", e);
+    private InProcessService(ClassifierService service) {
+        this.service = service;
     }
-  }
 
-  public ClassifierService service() {
-    return service;
-  }
+    public static InProcessService start() {
+        return start(new JsonObject());
+    }
 
-  public int httpPort() {
-    return service.httpPort();
-  }
+    /** Starts with {@code overrides} (keys as in config/application.yaml) over test defaults. */
+    public static InProcessService start(JsonObject overrides) {
+        int[] ports = FreePorts.distinct(2);
+        JsonObject json = new JsonObject()
+                .put(ServiceConfig.HTTP_HOST, "127.0.0.1")
+                .put(ServiceConfig.HTTP_PORT, ports[0])
+                .put(ServiceConfig.MANAGEMENT_HOST, "127.0.0.1")
+                .put(ServiceConfig.MANAGEMENT_PORT, ports[1])
+                .put(ServiceConfig.INSTANCES, 2)
+                .put(ServiceConfig.SHUTDOWN_DRAIN_SECONDS, 0)
+                .mergeIn(overrides);
+        ServiceConfig config = ServiceConfig.from(json, Runtime.getRuntime().availableProcessors());
+        try {
+            return new InProcessService(ClassifierService.start(config)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(30, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            throw new IllegalStateException("service did not start", e);
+        }
+    }
 
-  public int managementPort() {
-    return service.managementPort();
-  }
+    public ClassifierService service() {
+        return service;
+    }
 
-  @Override
-  public void close() throws Exception {
-    service.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
+    public int httpPort() {
+        return service.httpPort();
+    }
+
+    public int managementPort() {
+        return service.managementPort();
+    }
+
+    @Override
+    public void close() throws Exception {
+        service.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
 }

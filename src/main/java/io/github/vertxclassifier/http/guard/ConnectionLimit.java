@@ -11,22 +11,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ConnectionLimit extends ChannelInboundHandlerAdapter {
 
-  private final ConnectionState state;
-  private final AtomicInteger open;
-  private final int max;
+    private final ConnectionState state;
+    private final AtomicInteger open;
+    private final int max;
 
-  ConnectionLimit(ConnectionState state, AtomicInteger open, int max) {
-    this.state = state;
-    this.open = open;
-    this.max = max;
-  }
-
-  @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    ctx.channel().closeFuture().addListener(closed -> open.decrementAndGet());
-    if (open.incrementAndGet() > max) {
-      state.endInbound();
-      ctx.writeAndFlush(GuardResponses.tooManyConnections()).addListener(ChannelFutureListener.CLOSE);
+    ConnectionLimit(ConnectionState state, AtomicInteger open, int max) {
+        this.state = state;
+        this.open = open;
+        this.max = max;
     }
-  }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ctx.channel().closeFuture().addListener(closed -> open.decrementAndGet());
+        if (open.incrementAndGet() > max) {
+            state.endInbound();
+            ctx.writeAndFlush(GuardResponses.tooManyConnections()).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
 }

@@ -10,23 +10,22 @@ import java.nio.charset.StandardCharsets;
  */
 final class GuardResponses {
 
-  private GuardResponses() {
-  }
+    private GuardResponses() {}
 
-  /** 408 (RFC 9110 15.5.9) for a head not complete in time; without content for a HEAD request (9.3.2). */
-  static ByteBuf requestTimeout(boolean headRequest) {
-    return response("408 Request Timeout", "", "Request Timeout\n", headRequest);
-  }
+    /** 408 (RFC 9110 15.5.9) for a head not complete in time; without content for a HEAD request (9.3.2). */
+    static ByteBuf requestTimeout(boolean headRequest) {
+        return response("408 Request Timeout", "", "Request Timeout\n", headRequest);
+    }
 
-  /** 503 (RFC 9110 15.6.4) for a connection beyond the limit; {@code Retry-After} (10.2.3) says when to retry. */
-  static ByteBuf tooManyConnections() {
-    return response("503 Service Unavailable", "Retry-After: 1\r\n", "Too many connections\n", false);
-  }
+    /** 503 (RFC 9110 15.6.4) for a connection beyond the limit; {@code Retry-After} (10.2.3) says when to retry. */
+    static ByteBuf tooManyConnections() {
+        return response("503 Service Unavailable", "Retry-After: 1\r\n", "Too many connections\n", false);
+    }
 
-  private static ByteBuf response(String status, String headers, String body, boolean headRequest) {
-    String text = "HTTP/1.1 " + status + "\r\nDate: " + HttpDate.now() + "\r\nContent-Type: text/plain\r\n"
-        + "Content-Length: " + body.length() + "\r\n" + headers + "Connection: close\r\n\r\n"
-        + (headRequest ? "" : body);
-    return Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.US_ASCII));
-  }
+    private static ByteBuf response(String status, String headers, String body, boolean headRequest) {
+        String text = "HTTP/1.1 " + status + "\r\nDate: " + HttpDate.now() + "\r\nContent-Type: text/plain\r\n"
+                + "Content-Length: " + body.length() + "\r\n" + headers + "Connection: close\r\n\r\n"
+                + (headRequest ? "" : body);
+        return Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.US_ASCII));
+    }
 }

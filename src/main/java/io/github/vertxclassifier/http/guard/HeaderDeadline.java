@@ -14,29 +14,29 @@ import java.util.concurrent.TimeUnit;
  */
 final class HeaderDeadline extends ChannelInboundHandlerAdapter {
 
-  private final ConnectionState state;
-  private final int timeoutSeconds;
-  private ScheduledFuture<?> ticks;
+    private final ConnectionState state;
+    private final int timeoutSeconds;
+    private ScheduledFuture<?> ticks;
 
-  HeaderDeadline(ConnectionState state, int timeoutSeconds) {
-    this.state = state;
-    this.timeoutSeconds = timeoutSeconds;
-  }
-
-  @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    ticks = ctx.executor().scheduleAtFixedRate(() -> tick(ctx), 1, 1, TimeUnit.SECONDS);
-    ctx.channel().closeFuture().addListener(closed -> ticks.cancel(false));
-  }
-
-  private void tick(ChannelHandlerContext ctx) {
-    state.tick();
-    if (state.headAge() > timeoutSeconds) {
-      ticks.cancel(false);
-      boolean headRequest = state.lastHeadIsHead();
-      state.endInbound();
-      // From this handler's place at the head of the pipeline: past the codec, which holds no response for it.
-      ctx.writeAndFlush(GuardResponses.requestTimeout(headRequest)).addListener(ChannelFutureListener.CLOSE);
+    HeaderDeadline(ConnectionState state, int timeoutSeconds) {
+        this.state = state;
+        this.timeoutSeconds = timeoutSeconds;
     }
-  }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ticks = ctx.executor().scheduleAtFixedRate(() -> tick(ctx), 1, 1, TimeUnit.SECONDS);
+        ctx.channel().closeFuture().addListener(closed -> ticks.cancel(false));
+    }
+
+    private void tick(ChannelHandlerContext ctx) {
+        state.tick();
+        if (state.headAge() > timeoutSeconds) {
+            ticks.cancel(false);
+            boolean headRequest = state.lastHeadIsHead();
+            state.endInbound();
+            // From this handler's place at the head of the pipeline: past the codec, which holds no response for it.
+            ctx.writeAndFlush(GuardResponses.requestTimeout(headRequest)).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
 }

@@ -21,45 +21,45 @@ import org.junit.jupiter.api.Test;
  */
 class ConnectionGuardInstallTest {
 
-  @Test
-  void aConnectionTheGuardCannotBeInstalledOnIsRefusedAndLoggedOnce() {
-    List<LogRecord> records = new ArrayList<>();
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord logRecord) {
-        records.add(logRecord);
-      }
+    @Test
+    void aConnectionTheGuardCannotBeInstalledOnIsRefusedAndLoggedOnce() {
+        List<LogRecord> records = new ArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord logRecord) {
+                records.add(logRecord);
+            }
 
-      @Override
-      public void flush() {
-      }
+            @Override
+            public void flush() {}
 
-      @Override
-      public void close() {
-      }
-    };
-    Logger log = Logger.getLogger(ConnectionGuard.class.getName());
-    log.addHandler(capture);
-    AtomicInteger closes = new AtomicInteger();
-    // Not a Vert.x connection: only what install() may call on one.
-    HttpConnection unknown = (HttpConnection) Proxy.newProxyInstance(getClass().getClassLoader(),
-        new Class<?>[] {HttpConnection.class}, (proxy, method, args) -> switch (method.getName()) {
-          case "close" -> {
-            closes.incrementAndGet();
-            yield Future.succeededFuture();
-          }
-          case "exceptionHandler" -> proxy;
-          default -> throw new UnsupportedOperationException(method.getName());
-        });
-    try {
-      ConnectionGuard.install(unknown, ConnectionGuard.Limits.headerTimeoutOnly(10));
-      ConnectionGuard.install(unknown, ConnectionGuard.Limits.headerTimeoutOnly(10));
-    } finally {
-      log.removeHandler(capture);
+            @Override
+            public void close() {}
+        };
+        Logger log = Logger.getLogger(ConnectionGuard.class.getName());
+        log.addHandler(capture);
+        AtomicInteger closes = new AtomicInteger();
+        // Not a Vert.x connection: only what install() may call on one.
+        HttpConnection unknown = (HttpConnection) Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {HttpConnection.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "close" -> {
+                        closes.incrementAndGet();
+                        yield Future.succeededFuture();
+                    }
+                    case "exceptionHandler" -> proxy;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        try {
+            ConnectionGuard.install(unknown, ConnectionGuard.Limits.headerTimeoutOnly(10));
+            ConnectionGuard.install(unknown, ConnectionGuard.Limits.headerTimeoutOnly(10));
+        } finally {
+            log.removeHandler(capture);
+        }
+        assertThat(closes).hasValue(2);
+        assertThat(records).hasSize(1);
+        assertThat(records.get(0).getLevel()).isEqualTo(Level.SEVERE);
+        assertThat(records.get(0).getMessage()).contains("cannot be installed").contains("refused");
     }
-    assertThat(closes).hasValue(2);
-    assertThat(records).hasSize(1);
-    assertThat(records.get(0).getLevel()).isEqualTo(Level.SEVERE);
-    assertThat(records.get(0).getMessage()).contains("cannot be installed").contains("refused");
-  }
 }
