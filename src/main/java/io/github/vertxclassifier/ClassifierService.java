@@ -3,6 +3,7 @@ package io.github.vertxclassifier;
 import io.github.vertxclassifier.config.ServiceConfig;
 import io.github.vertxclassifier.http.ClassifierVerticle;
 import io.github.vertxclassifier.http.guard.ConnectionGuard;
+import io.github.vertxclassifier.http.guard.GuardProbe;
 import io.github.vertxclassifier.management.ManagementVerticle;
 import io.github.vertxclassifier.metrics.ServiceMetrics;
 import io.github.vertxclassifier.warmup.WarmUp;
@@ -11,17 +12,20 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.healthchecks.Status;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
  * The running service: one Vert.x whose event-loop pool has one loop per classifier instance,
- * {@code INSTANCES} classifier verticles sharing the public port, and the management verticle. With
- * {@code WARMUP_SECONDS} above 0 it drives its own public port over loopback ({@link WarmUp}) before readiness
- * turns UP, and then forgets those requests in its metrics. Tests drive it as {@link Main} does:
+ * {@code INSTANCES} classifier verticles sharing the public port, and the management verticle. Before readiness
+ * turns UP it asks each port one question ({@link GuardProbe}: start-up fails unless the connection guard is on
+ * their connections) and, with {@code WARMUP_SECONDS} above 0, drives its own public port over loopback
+ * ({@link WarmUp}); then it forgets those requests in its metrics. Tests drive it as {@link Main} does:
  * {@link #start}, {@link #drainAndStop} or {@link #close}.
  */
 public final class ClassifierService {
@@ -54,13 +58,25 @@ public final class ClassifierService {
     private Future<Void> deploy() {
         // One count for every instance of the public port: touched per connection, never per request.
         ConnectionGuard.Limits publicLimits = new ConnectionGuard.Limits(
-                config.requestHeaderTimeoutSeconds(), new AtomicInteger(), config.maxConnections());
+                config.requestHeaderTimeoutSeconds(),
+                ClassifierVerticle.MAX_UNANSWERED,
+                new AtomicInteger(),
+                config.maxConnections());
         return vertx.deployVerticle(new ManagementVerticle(config, metrics.registry(), this::readiness))
                 .compose(id -> vertx.deployVerticle(
                         () -> new ClassifierVerticle(config, lifecycle::isDraining, metrics, publicLimits),
                         new DeploymentOptions().setInstances(config.instances())))
                 .compose(id -> {
                     classifierDeployment = id;
+                    return GuardProbe.answered(
+                            vertx,
+                            List.of(
+                                    SocketAddress.inetSocketAddress(
+                                            config.httpPort(), WarmUp.loopbackFor(config.httpHost())),
+                                    SocketAddress.inetSocketAddress(
+                                            config.managementPort(), WarmUp.loopbackFor(config.managementHost()))));
+                })
+                .compose(probed -> {
                     WarmUp.Target target = new WarmUp.Target(
                             WarmUp.loopbackFor(config.httpHost()),
                             config.httpPort(),
@@ -69,8 +85,8 @@ public final class ClassifierService {
                     return WarmUp.run(vertx, target, Duration.ofSeconds(config.warmupSeconds()), 0);
                 })
                 .map(warmUp -> {
+                    metrics.forgetRequests(); // the guard probe's and the warm-up's requests are not traffic
                     if (warmUp.requests() > 0) {
-                        metrics.forgetRequests(); // the warm-up's requests are not traffic
                         LOG.info(() -> "warmed up: " + warmUp);
                     }
                     lifecycle.serving();

@@ -38,6 +38,15 @@ import java.util.function.BooleanSupplier;
  */
 public final class ClassifierVerticle extends VerticleBase implements Handler<HttpServerRequest> {
 
+    /**
+     * Pipelined requests of one connection taken in at a time (the guard's back-pressure). This port answers each
+     * request as it is decoded, so the limit only cuts a read into batches, and an answer is a few hundred bytes
+     * (~40 KiB for a batch, on top of the write buffer's high-water mark). 128, not 16: each cut costs about one
+     * request's work, and with 16, clients pipelining 64 deep lost 5.5% of the requests per CPU-second
+     * (docs/bench/backpressure).
+     */
+    public static final int MAX_UNANSWERED = 128;
+
     private static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain");
     private static final CharSequence ALLOWED_METHODS = HttpHeaders.createOptimized("GET, HEAD");
     private static final Buffer METHOD_NOT_ALLOWED = Buffer.buffer("Method Not Allowed\n");

@@ -54,6 +54,12 @@ public final class ManagementVerticle extends VerticleBase {
      */
     static final int MAX_CONNECTIONS = 16;
 
+    /**
+     * Pipelined requests of one connection taken in before their answers: the management port answers later (a
+     * scrape renders on a worker thread), so Vert.x queues them meanwhile, and a scrape's answer is ~20 KiB.
+     */
+    static final int MAX_UNANSWERED = 16;
+
     private final ServiceConfig config;
     private final Optional<PrometheusMeterRegistry> registry;
     private final Supplier<Status> readiness;
@@ -98,7 +104,10 @@ public final class ManagementVerticle extends VerticleBase {
                 .connectionHandler(connection -> ConnectionGuard.install(
                         connection,
                         new ConnectionGuard.Limits(
-                                config.requestHeaderTimeoutSeconds(), openConnections, MAX_CONNECTIONS)))
+                                config.requestHeaderTimeoutSeconds(),
+                                MAX_UNANSWERED,
+                                openConnections,
+                                MAX_CONNECTIONS)))
                 .invalidRequestHandler(ManagementVerticle::invalid)
                 .requestHandler(router)
                 .listen();

@@ -57,11 +57,15 @@ public final class ConnectionGuard {
 
     private ConnectionGuard() {}
 
-    /** Settings shared by every connection of one server. */
-    public record Limits(int requestHeaderTimeoutSeconds, AtomicInteger openConnections, int maxConnections) {
+    /**
+     * Settings shared by every connection of one server. {@code maxUnanswered}: requests of a connection passed to
+     * the decoder and not answered yet, beyond which {@link RequestHeads} reads no more of it until answers drain.
+     */
+    public record Limits(
+            int requestHeaderTimeoutSeconds, int maxUnanswered, AtomicInteger openConnections, int maxConnections) {
         /** No connection limit. */
-        public static Limits headerTimeoutOnly(int requestHeaderTimeoutSeconds) {
-            return new Limits(requestHeaderTimeoutSeconds, null, 0);
+        public static Limits withoutConnectionLimit(int requestHeaderTimeoutSeconds, int maxUnanswered) {
+            return new Limits(requestHeaderTimeoutSeconds, maxUnanswered, null, 0);
         }
     }
 
@@ -97,7 +101,7 @@ public final class ConnectionGuard {
         }
         Channel channel = pipeline.channel();
         channel.config().setWriteBufferWaterMark(WATER_MARK);
-        ConnectionState state = new ConnectionState(channel);
+        ConnectionState state = new ConnectionState(channel, limits.maxUnanswered());
         pipeline.addBefore(VERTX_DECODER, HANDLERS.get(2), new RequestHeads(state));
         pipeline.addBefore(VERTX_HANDLER, HANDLERS.get(3), new RequestTargets(state));
         pipeline.addBefore(VERTX_HANDLER, HANDLERS.get(4), new CloseOrdering(state));

@@ -9,13 +9,6 @@ import io.netty.channel.Channel;
  */
 final class ConnectionState {
 
-    /**
-     * Requests passed to the decoder whose answer has not ended yet. Beyond it the connection is not read until
-     * answers drain: Vert.x queues pipelined requests while it answers one at a time, and a client that sends
-     * without reading must not make it queue more than this many.
-     */
-    static final int MAX_UNANSWERED = 16;
-
     /** What happens to inbound bytes. */
     enum Inbound {
         /** Request heads are checked. */
@@ -27,6 +20,7 @@ final class ConnectionState {
     }
 
     private final Channel channel;
+    private final int maxUnanswered;
     private Inbound inbound = Inbound.SCANNING;
     private long clock; // seconds, ticked by HeaderDeadline
     private long headStartedAt = -1; // the tick at which the current incomplete head began; -1: none
@@ -34,8 +28,14 @@ final class ConnectionState {
     private int unanswered;
     private Runnable whenAnswered; // set while reading is held back for answers to drain
 
-    ConnectionState(Channel channel) {
+    /**
+     * {@code maxUnanswered}: requests passed to the decoder whose answer has not ended yet, beyond which the
+     * connection is not read until answers drain: Vert.x queues pipelined requests while it answers one at a time,
+     * and a client that sends without reading must not make it queue more than this many.
+     */
+    ConnectionState(Channel channel, int maxUnanswered) {
         this.channel = channel;
+        this.maxUnanswered = maxUnanswered;
     }
 
     Channel channel() {
@@ -94,7 +94,7 @@ final class ConnectionState {
 
     /** True while no more requests may go on: too many are unanswered, or the answers are not being read. */
     boolean mustWait() {
-        return unanswered >= MAX_UNANSWERED || !channel.isWritable();
+        return unanswered >= maxUnanswered || !channel.isWritable();
     }
 
     /** {@code resume} runs on the event loop after the next answer ends. */

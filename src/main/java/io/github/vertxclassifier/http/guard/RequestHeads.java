@@ -20,7 +20,7 @@ import java.util.logging.Logger;
  *   <li>a malformed head is never decoded: the decoder gets the requests before it, then a failed request that
  *       the server's invalid-request handler answers 400 (HEAD when the head began with {@code HEAD}, so that
  *       the answer carries no content, RFC 9110 9.3.2);</li>
- *   <li>back-pressure: at each head boundary, when {@link ConnectionState#MAX_UNANSWERED} requests are
+ *   <li>back-pressure: at each head boundary, when {@link ConnectionGuard.Limits#maxUnanswered()} requests are
  *       unanswered or the channel is not writable (its outbound bytes are above the high-water mark), the rest of
  *       the bytes read is held and the channel stops reading (auto-read off) until an answer ends or the channel
  *       is writable again. Vert.x turns auto-read on again when its own queue empties: the {@code read} it then

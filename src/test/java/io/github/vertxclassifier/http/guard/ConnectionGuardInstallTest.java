@@ -52,8 +52,8 @@ class ConnectionGuardInstallTest {
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
         try {
-            ConnectionGuard.install(unknown, ConnectionGuard.Limits.headerTimeoutOnly(10));
-            ConnectionGuard.install(unknown, ConnectionGuard.Limits.headerTimeoutOnly(10));
+            ConnectionGuard.install(unknown, ConnectionGuard.Limits.withoutConnectionLimit(10, 16));
+            ConnectionGuard.install(unknown, ConnectionGuard.Limits.withoutConnectionLimit(10, 16));
         } finally {
             log.removeHandler(capture);
         }
