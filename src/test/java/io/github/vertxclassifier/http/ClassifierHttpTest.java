@@ -6,12 +6,12 @@ import io.github.vertxclassifier.support.ExpectedAnswer;
 import io.github.vertxclassifier.support.InProcessService;
 import io.github.vertxclassifier.support.RawHttp;
 import io.github.vertxclassifier.support.RawHttp.Exchange;
+import io.github.vertxclassifier.support.RunningService;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,17 +21,8 @@ class ClassifierHttpTest {
     private static final String HELLOWORLD_BODY =
             "navytux.spb.ru:\t5\nwww.nexedi.com:\t10\nlab.nexedi.com:\t10\nwww.erp5.com:\t10\ntotal:\t11\n";
 
-    private static InProcessService service;
-
-    @BeforeAll
-    static void start() {
-        service = InProcessService.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        service.close();
-    }
+    @RegisterExtension
+    static final RunningService service = new RunningService();
 
     private static Exchange send(byte[] request) {
         return RawHttp.exchange(service.httpPort(), request);
@@ -51,7 +42,7 @@ class ClassifierHttpTest {
         assertThat(exchange.text()).startsWith("HTTP/1.1 200 OK\r\n");
         assertThat(header(exchange, "content-type")).isEqualTo("text/plain");
         assertThat(header(exchange, "content-length")).isEqualTo("83");
-        assertThat(header(exchange, "date")).matches("\\w{3}, \\d{2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+        assertThat(header(exchange, "date")).matches(RawHttp.IMF_FIXDATE);
         assertThat(exchange.body()).isEqualTo(HELLOWORLD_BODY);
         assertThat(exchange.body().getBytes(StandardCharsets.ISO_8859_1)).hasSize(83);
         assertThat(exchange.closedByServer()).as("keep-alive").isFalse();

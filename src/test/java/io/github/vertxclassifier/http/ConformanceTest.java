@@ -3,8 +3,8 @@ package io.github.vertxclassifier.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vertxclassifier.support.ExpectedAnswer;
-import io.github.vertxclassifier.support.InProcessService;
 import io.github.vertxclassifier.support.RawHttp;
+import io.github.vertxclassifier.support.RunningService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,25 +34,19 @@ public class ConformanceTest {
     private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] (\\d{3}) ");
     private static final Pattern CONTENT_LENGTH = Pattern.compile("(?im)^content-length: *(\\d+)");
     private static final Pattern ESCAPE = Pattern.compile("\\\\(?:x([0-9a-fA-F]{2})|(.))");
-    private static final Pattern IMF_FIXDATE = Pattern.compile("\\w{3}, \\d{2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
     /** Only bounds an exchange that fails: every exchange ends on an event. */
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private static InProcessService service;
+    @RegisterExtension
+    static final RunningService service = new RunningService();
 
     @BeforeAll
-    static void start() {
-        service = InProcessService.start();
+    static void firstAnswers() {
         // A first answer from each port.
         byte[] close =
                 "GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         assertThat(statuses(send(service.httpPort(), close).text())).containsExactly(200);
         assertThat(statuses(send(service.managementPort(), close).text())).containsExactly(200);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        service.close();
     }
 
     record Case(String name, String rfc, String expectation, String request) {
@@ -94,7 +88,7 @@ public class ConformanceTest {
             case "400 close", "400 head close" -> {
                 assertThat(statuses).as(seen).containsExactly(400);
                 assertThat(RawHttp.header(exchange, "connection")).as(seen).isEqualToIgnoringCase("close");
-                assertThat(RawHttp.header(exchange, "date")).as(seen).matches(IMF_FIXDATE);
+                assertThat(RawHttp.header(exchange, "date")).as(seen).matches(RawHttp.IMF_FIXDATE);
                 assertThat(exchange.closedByServer()).as(seen).isTrue();
                 if (c.expectation().startsWith("400 head")) {
                     assertThat(exchange.text()).as(seen).endsWith("\r\n\r\n"); // the head, and no content after it
@@ -135,7 +129,7 @@ public class ConformanceTest {
         int port = variant.endsWith("public") ? service.httpPort() : service.managementPort();
         RawHttp.Exchange exchange = send(port, request.getBytes(StandardCharsets.ISO_8859_1));
         assertThat(statuses(exchange.text())).as(variant).containsExactly(Integer.parseInt(variant.substring(0, 3)));
-        assertThat(RawHttp.header(exchange, "date")).as(variant).matches(IMF_FIXDATE);
+        assertThat(RawHttp.header(exchange, "date")).as(variant).matches(RawHttp.IMF_FIXDATE);
         assertThat(exchange.text()).as(variant).endsWith("\r\n\r\n");
         assertThat(exchange.closedByServer()).as(variant).isTrue();
     }

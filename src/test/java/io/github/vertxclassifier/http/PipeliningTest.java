@@ -3,7 +3,8 @@ package io.github.vertxclassifier.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vertxclassifier.support.ExpectedAnswer;
-import io.github.vertxclassifier.support.InProcessService;
+import io.github.vertxclassifier.support.RawHttp;
+import io.github.vertxclassifier.support.RunningService;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,8 +12,7 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -24,20 +24,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class PipeliningTest {
 
-    private static final Pattern IMF_FIXDATE =
-            Pattern.compile("(?i)\r\ndate: \\w{3}, \\d{2} \\w{3} \\d{4} [\\d:]{8} GMT\r\n");
+    private static final Pattern DATE_HEADER =
+            Pattern.compile("(?i)\r\ndate: (?-i:" + RawHttp.IMF_FIXDATE.pattern() + ")\r\n");
 
-    private static InProcessService service;
-
-    @BeforeAll
-    static void start() {
-        service = InProcessService.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        service.close();
-    }
+    @RegisterExtension
+    static final RunningService service = new RunningService();
 
     @ParameterizedTest
     @ValueSource(ints = {128, 129, 1000})
@@ -103,7 +94,7 @@ class PipeliningTest {
                 String all =
                         new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1); // to the close
                 assertThat(all).as("connection %d", i).startsWith("HTTP/1.1 400 Bad Request\r\n");
-                assertThat(IMF_FIXDATE.matcher(all).find())
+                assertThat(DATE_HEADER.matcher(all).find())
                         .as("Date in %s", all)
                         .isTrue();
             }

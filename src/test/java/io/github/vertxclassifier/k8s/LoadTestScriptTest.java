@@ -10,7 +10,7 @@ import com.sun.net.httpserver.HttpsServer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.github.vertxclassifier.support.FreePorts;
-import io.github.vertxclassifier.support.InProcessService;
+import io.github.vertxclassifier.support.RunningService;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
@@ -32,9 +32,8 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIMatcher;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -62,20 +61,11 @@ class LoadTestScriptTest {
     static final String ROUTE_HOST = "vertx-classifier.example.com";
     static final String ANSWER = "navytux.spb.ru:\t5\ntotal:\t11\n";
 
-    static InProcessService service;
+    @RegisterExtension
+    static final RunningService service = new RunningService();
 
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void start() {
-        service = InProcessService.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        service.close();
-    }
 
     record Run(int exit, String output) {}
 

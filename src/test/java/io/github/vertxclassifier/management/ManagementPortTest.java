@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.vertxclassifier.support.InProcessService;
 import io.github.vertxclassifier.support.RawHttp;
+import io.github.vertxclassifier.support.RunningService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -21,10 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,17 +32,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 @ExtendWith(VertxExtension.class)
 class ManagementPortTest {
 
-    private static InProcessService service;
-
-    @BeforeAll
-    static void start() {
-        service = InProcessService.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        service.close();
-    }
+    @RegisterExtension
+    static final RunningService service = new RunningService();
 
     private static Future<String> get(HttpClient client, int port, String path) {
         return client.request(HttpMethod.GET, port, "127.0.0.1", path)
@@ -219,7 +210,7 @@ class ManagementPortTest {
                 .as("Date headers in\n%s", head)
                 .isEqualTo(1);
         String date = RawHttp.header(answer, "date");
-        assertThat(date).matches("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+        assertThat(date).matches(RawHttp.IMF_FIXDATE);
         long dated = ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME)
                 .toInstant()
                 .toEpochMilli();

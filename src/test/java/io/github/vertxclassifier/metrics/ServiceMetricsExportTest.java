@@ -2,7 +2,7 @@ package io.github.vertxclassifier.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.vertxclassifier.support.InProcessService;
+import io.github.vertxclassifier.support.RunningService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -19,9 +19,8 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole {@code /metrics} of the real service, over a real socket: the JVM, process, event-loop delay and
@@ -35,17 +34,8 @@ class ServiceMetricsExportTest {
 
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
-    private static InProcessService service;
-
-    @BeforeAll
-    static void start() {
-        service = InProcessService.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        service.close();
-    }
+    @RegisterExtension
+    static final RunningService service = new RunningService();
 
     @Test
     void exportsTheJvmSignalsOnce() {

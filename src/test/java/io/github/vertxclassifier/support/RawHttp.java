@@ -10,12 +10,17 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 
 /**
  * Speaks HTTP/1.1 over a plain socket, byte for byte, so tests see exactly what the server writes (and can
  * send what no well-behaved client would).
  */
 public final class RawHttp {
+
+    /** A {@code Date} header's value: an IMF-fixdate (RFC 9110 §5.6.7). */
+    public static final Pattern IMF_FIXDATE =
+            Pattern.compile("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
 
     private RawHttp() {}
 
