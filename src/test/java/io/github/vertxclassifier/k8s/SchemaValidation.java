@@ -16,7 +16,7 @@ import java.util.List;
  * versions k8s/validate/package-lock.json locks. It checks types (and formats such as int32), required fields and
  * enums; an apiVersion/kind none of them models fails. It does not reject unknown fields: {@link StrictModel}
  * does. The packages are installed with {@code npm ci} into target/k8s-validate on first use (from npm's cache when
- * it holds them), so `mvn test` needs no step before it.
+ * it holds them), so `./mvnw test` needs no step before it.
  */
 final class SchemaValidation {
 

@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
  * ({@link ExpectedAnswer}, no shared code) agree, and {@link RequestTarget#pathRange} never throws and only
  * returns ranges inside the target.
  *
- * <p>Without {@code JAZZER_FUZZ} (every {@code mvn test}) this replays the committed inputs under
+ * <p>Without {@code JAZZER_FUZZ} (every {@code ./mvnw test}) this replays the committed inputs under
  * {@code src/test/resources/.../ClassifierFuzzTestInputs/}; with {@code JAZZER_FUZZ=1} it fuzzes for
  * {@code maxDuration} (or {@code -Djazzer.max_duration}); see docs/reliability.md.
  */

@@ -63,7 +63,7 @@ public final class JarProcess implements AutoCloseable {
     public static Path jar() {
         Path jar = Path.of(System.getProperty("classifier.jar", "target/vertx-classifier.jar"));
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: run 'mvn package' (integration tests run after it)");
+            throw new IllegalStateException(jar + " is missing: run './mvnw package' (integration tests run after it)");
         }
         return jar;
     }
