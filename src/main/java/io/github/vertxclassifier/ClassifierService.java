@@ -62,6 +62,12 @@ public final class ClassifierService {
                 ClassifierVerticle.MAX_UNANSWERED,
                 new AtomicInteger(),
                 config.maxConnections());
+        // Where the guard probe and the warm-up reach both ports from this host.
+        WarmUp.Target target = new WarmUp.Target(
+                WarmUp.loopbackFor(config.httpHost()),
+                config.httpPort(),
+                WarmUp.loopbackFor(config.managementHost()),
+                config.managementPort());
         return vertx.deployVerticle(new ManagementVerticle(config, metrics.registry(), this::readiness))
                 .compose(id -> vertx.deployVerticle(
                         () -> new ClassifierVerticle(config, lifecycle::isDraining, metrics, publicLimits),
@@ -71,19 +77,10 @@ public final class ClassifierService {
                     return GuardProbe.answered(
                             vertx,
                             List.of(
-                                    SocketAddress.inetSocketAddress(
-                                            config.httpPort(), WarmUp.loopbackFor(config.httpHost())),
-                                    SocketAddress.inetSocketAddress(
-                                            config.managementPort(), WarmUp.loopbackFor(config.managementHost()))));
+                                    SocketAddress.inetSocketAddress(target.port(), target.host()),
+                                    SocketAddress.inetSocketAddress(target.managementPort(), target.managementHost())));
                 })
-                .compose(probed -> {
-                    WarmUp.Target target = new WarmUp.Target(
-                            WarmUp.loopbackFor(config.httpHost()),
-                            config.httpPort(),
-                            WarmUp.loopbackFor(config.managementHost()),
-                            config.managementPort());
-                    return WarmUp.run(vertx, target, Duration.ofSeconds(config.warmupSeconds()), 0);
-                })
+                .compose(probed -> WarmUp.run(vertx, target, Duration.ofSeconds(config.warmupSeconds()), 0))
                 .map(warmUp -> {
                     metrics.forgetRequests(); // the guard probe's and the warm-up's requests are not traffic
                     if (warmUp.requests() > 0) {

@@ -29,8 +29,4 @@ public final class RunningService implements BeforeAllCallback, AfterAllCallback
     public int managementPort() {
         return service.managementPort();
     }
-
-    public InProcessService get() {
-        return service;
-    }
 }
