@@ -157,29 +157,11 @@ public final class WarmUp {
     }
 
     /**
-     * Standalone driver for an image build's AOT training run (k8s/Dockerfile): {@code java -cp vertx-classifier.jar
-     * io.github.vertxclassifier.warmup.WarmUp HOST PORT MANAGEMENT_PORT SECONDS} waits up to a minute for the server
-     * to answer, drives it for SECONDS without pauses (this JVM's JIT is not the server's: the budget ends it),
-     * prints the result and exits 0, or 1 if the server never answered.
+     * Drives {@code target} for the whole {@code budget} without pacing (for {@link TrainingDriver}, whose JVM's JIT
+     * is not the server's), on the caller's thread.
      */
-    public static void main(String[] args) throws InterruptedException {
-        if (args.length != 4) {
-            System.err.println("usage: WarmUp HOST PORT MANAGEMENT_PORT SECONDS");
-            System.exit(2);
-        }
-        Target target = new Target(args[0], Integer.parseInt(args[1]), args[0], Integer.parseInt(args[2]));
-        Duration budget = Duration.ofSeconds(Long.parseLong(args[3]));
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        Result result = null;
-        while (System.nanoTime() < deadline) {
-            result = new WarmUp(target, budget, 0, null).drive();
-            if (result.requests() > result.failures()) {
-                break;
-            }
-            Thread.sleep(200); // not listening yet
-        }
-        System.out.println("warm-up driver: " + result);
-        System.exit(result != null && result.requests() > result.failures() ? 0 : 1);
+    static Result driveFor(Target target, Duration budget) {
+        return new WarmUp(target, budget, 0, null).drive();
     }
 
     /** The address to reach a server bound to {@code bindHost} from the same host. */
