@@ -5,8 +5,9 @@ import io.netty.util.ByteProcessor;
 
 /**
  * Checks the raw bytes of request heads (request line and header section) before Netty's decoder parses them,
- * for what the decoder accepts or repairs but HTTP/1.1 does not allow, byte by byte so that a head may arrive
- * in any number of pieces:
+ * for what the decoder accepts or repairs but HTTP/1.1 does not allow, byte by byte (8 at a time through the
+ * request target and the values it does not check, where only a control byte matters) so that a head may
+ * arrive in any number of pieces:
  *
  * <ul>
  *   <li>line ends: CRLF only; a bare CR or a bare LF anywhere in a head (RFC 9112 2.2); control bytes in the
