@@ -24,7 +24,10 @@ One line per check, "ok - ..." or "FAIL - ...":
     none: no request failed);
   - every panel query with $job = JOB and $pod = the decoy's pod returns nothing;
   - the decoy's series are there under its own job (so the check above can fail);
-  - each query variable (label_values) lists both pods and not the decoy;
+  - every metric the panel queries read (but EXPECTED_EMPTY's) is exported by each replica pod: a misspelt name
+    fails here also in a query that must be empty (5xx) or whose emptiness an operator hides ("a or b");
+  - each query variable (label_values) lists both pods and not the decoy; one of any other form fails (only
+    label_values(series, label) is evaluated here);
   - a query whose every metric comes from a source this test does not run (EXPECTED_EMPTY: kube-state-metrics,
     a Gateway's or ingress controller's own metrics, the kubelet's cAdvisor) must be empty, and is listed so;
   - CPU throttling (queries of a "throttled" metric) is above zero for each pod: the pods have a real CPU quota,
@@ -163,6 +166,22 @@ def instant(prom, dashboard_path, at, job, namespace, pods, decoy_job, decoy_pod
     check(decoy_visible > 0,
           f"the decoy JVM is scraped: {decoy_visible} of the queries return its data under job={decoy_job}")
 
+    readers = {}  # metric name -> titles of the panels that read it
+    for title, expr in targets:
+        for n in metrics_of(expr):
+            if not any(n.startswith(prefix) for prefix in EXPECTED_EMPTY):
+                readers.setdefault(n, set()).add(title)
+    if readers:
+        try:
+            exported = {(s.get("__name__"), s.get("pod")) for s in series(
+                f'{{__name__=~"{"|".join(sorted(readers))}", job="{job}", namespace="{namespace}"}}')}
+            missing = [f"{n} not from {[p for p in pods if (n, p) not in exported]} (read by {sorted(readers[n])})"
+                       for n in sorted(readers) if any((n, p) not in exported for p in pods)]
+            check(not missing, f"every metric the panels read is exported by both pods ({len(readers)} metrics)"
+                  + (": " + "; ".join(missing) if missing else ""))
+        except Exception as e:
+            check(False, f"the series of the panels' metrics: query failed ({e})")
+
     for var in dash.get("templating", {}).get("list", []):
         if var.get("type") != "query":
             continue
@@ -170,6 +189,7 @@ def instant(prom, dashboard_path, at, job, namespace, pods, decoy_job, decoy_pod
         q = q.get("query", "") if isinstance(q, dict) else (q or "")
         m = re.fullmatch(r"\s*label_values\((.*),\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*", q)
         if not m:
+            check(False, f"variable ${var['name']}: {q} is not label_values(series, label), the form evaluated here")
             continue
         label = m.group(2)
         try:

@@ -3,6 +3,7 @@ package io.github.vertxclassifier.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import io.github.vertxclassifier.config.ServiceConfig;
 import io.github.vertxclassifier.support.FreePorts;
 import io.github.vertxclassifier.support.InProcessService;
 import io.github.vertxclassifier.support.RawHttp;
@@ -61,6 +62,20 @@ class PrometheusQueriesIT {
     private static final AtomicLong sent = new AtomicLong();
     private static ExecutorService traffic;
 
+    /**
+     * The in-process service with 2 event loops on two distinct free ports (FreePorts.next() may hand out the
+     * same port twice in a row, which InProcessService.start() then rejects).
+     */
+    static InProcessService startService() {
+        int http = FreePorts.next();
+        int management = FreePorts.next();
+        while (management == http) {
+            management = FreePorts.next();
+        }
+        return InProcessService.start(
+                new JsonObject().put(ServiceConfig.HTTP_PORT, http).put(ServiceConfig.MANAGEMENT_PORT, management));
+    }
+
     static Path root() {
         return Path.of(System.getProperty("project.root", "."));
     }
@@ -72,7 +87,7 @@ class PrometheusQueriesIT {
                 fail(binary + " is missing: install the Debian package 'prometheus' (apt-get install prometheus)");
             }
         }
-        service = DashboardLintTest.startService();
+        service = startService();
         System.gc(); // the GC pause timer gets its series (the GC pressure alert needs one)
         workDir = Files.createTempDirectory("prometheus-it");
         prometheusPort = FreePorts.next();
