@@ -35,11 +35,15 @@ class RollingRestartIT {
     private static final int CLIENTS = 8;
     private static final int DRAIN_SECONDS = 3;
     private static final Duration ENDPOINT_PROPAGATION = Duration.ofSeconds(1);
+    /** Answers every client has had before SIGTERM: the load is steady (an event, not a time: machines are slow). */
+    private static final long STEADY_ANSWERS = 150;
 
     /** Per-client tallies. */
     static final class Tally {
         long sent;
-        long answered;
+        /** Written by its client only; read by the test while the load runs. */
+        volatile long answered;
+
         long answeredDuringDrain;
         long connections;
         long refused;
@@ -84,7 +88,7 @@ class RollingRestartIT {
                 thread.start();
             }
 
-            Thread.sleep(1500); // steady load
+            awaitSteadyLoad(tallies, failures);
             signalledAt.set(System.nanoTime());
             jar.terminate();
             long readyTurned = awaitReadiness503(jar.managementPort);
@@ -218,6 +222,19 @@ class RollingRestartIT {
         return at < signalled
                 ? ((signalled - at) / 1_000_000) + " ms before"
                 : ((at - signalled) / 1_000_000) + " ms after";
+    }
+
+    /** Returns once every client has {@link #STEADY_ANSWERS} answers; fails if a client failed or after 60 s. */
+    private static void awaitSteadyLoad(List<Tally> tallies, ConcurrentLinkedQueue<Throwable> failures)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (tallies.stream().anyMatch(t -> t.answered < STEADY_ANSWERS)) {
+            assertThat(failures).as("client failures before SIGTERM").isEmpty();
+            assertThat(System.nanoTime() - deadline)
+                    .as("every client has %d answers within 60 s", STEADY_ANSWERS)
+                    .isNegative();
+            Thread.sleep(10);
+        }
     }
 
     /** Polls readiness from SIGTERM on; returns how many ms it took to answer 503. */
