@@ -62,20 +62,6 @@ class PrometheusQueriesIT {
     private static final AtomicLong sent = new AtomicLong();
     private static ExecutorService traffic;
 
-    /**
-     * The in-process service with 2 event loops on two distinct free ports (FreePorts.next() may hand out the
-     * same port twice in a row, which InProcessService.start() then rejects).
-     */
-    static InProcessService startService() {
-        int http = FreePorts.next();
-        int management = FreePorts.next();
-        while (management == http) {
-            management = FreePorts.next();
-        }
-        return InProcessService.start(
-                new JsonObject().put(ServiceConfig.HTTP_PORT, http).put(ServiceConfig.MANAGEMENT_PORT, management));
-    }
-
     static Path root() {
         return Path.of(System.getProperty("project.root", "."));
     }
@@ -87,7 +73,9 @@ class PrometheusQueriesIT {
                 fail(binary + " is missing: install the Debian package 'prometheus' (apt-get install prometheus)");
             }
         }
-        service = startService();
+        int[] ports = FreePorts.distinct(2); // the in-process service, 2 event loops
+        service = InProcessService.start(
+                new JsonObject().put(ServiceConfig.HTTP_PORT, ports[0]).put(ServiceConfig.MANAGEMENT_PORT, ports[1]));
         System.gc(); // the GC pause timer gets its series (the GC pressure alert needs one)
         workDir = Files.createTempDirectory("prometheus-it");
         prometheusPort = FreePorts.next();
