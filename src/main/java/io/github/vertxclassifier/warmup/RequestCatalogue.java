@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * What the warm-up sends: the public port's requests (the benchmark's paths and varied ones, GET and now and then
@@ -27,11 +26,10 @@ final class RequestCatalogue {
      * The management port's requests: a kubelet's readiness and liveness probes in turn, each on a new connection
      * closed after the answer, and once (the {@link #SCRAPE_TURN}th) a Prometheus scrape.
      */
-    private static final List<byte[]> PROBES = Stream.of("/health/ready", "/health/live")
-            .map(path -> ("GET " + path + " HTTP/1.1\r\nHost: 10.0.0.7:9090\r\nUser-Agent: kube-probe/1.33\r\n"
-                            + "Accept: */*\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1))
-            .toList();
+    private static final List<byte[]> PROBES = List.of(probe("/health/ready"), probe("/health/live"));
+
+    /** A kubelet's readiness probe (the first of {@link #PROBES}): 200 once the service is ready. */
+    static final byte[] READINESS_PROBE = PROBES.get(0);
 
     private static final byte[] SCRAPE = ("GET /metrics HTTP/1.1\r\nHost: 10.0.0.7:9090\r\n"
                     + "User-Agent: Prometheus/3.5.0\r\nAccept: application/openmetrics-text;version=1.0.0;q=0.5,"
@@ -43,6 +41,12 @@ final class RequestCatalogue {
 
     private final List<byte[]> getRequests = requests("GET");
     private final List<byte[]> headRequests = requests("HEAD");
+
+    private static byte[] probe(String path) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: 10.0.0.7:9090\r\nUser-Agent: kube-probe/1.33\r\n"
+                        + "Accept: */*\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+    }
 
     /** The {@code turn}th request to the management port: the scrape at {@link #SCRAPE_TURN}, else a probe. */
     static byte[] managementRequest(long turn) {

@@ -62,7 +62,7 @@ public final class TrainingDriver {
     /** Whether the server's readiness probe answers 200 now. */
     private static boolean ready(WarmUp.Target target) {
         try (LoopbackConnection probe = new LoopbackConnection(target.managementHost(), target.managementPort())) {
-            probe.send(RequestCatalogue.managementRequest(0));
+            probe.send(RequestCatalogue.READINESS_PROBE);
             return probe.receive(false) == null;
         } catch (IOException notYet) {
             return false;
