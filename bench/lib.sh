@@ -28,3 +28,22 @@ build_jar() {
     (cd "$root" && ./mvnw -B -q -Dstyle.color=never package -DskipTests)
   fi
 }
+
+# The pod size of k8s/overlays/$1 as "CPUS MEMORY JAVA_TOOL_OPTIONS...": its Deployment's limits.cpu (whole cores),
+# limits.memory in podman's units (512m, 1g) and the container's JAVA_TOOL_OPTIONS. Needs kubectl and python3-yaml.
+overlay_size() {
+  local overlay=$1 size
+  [[ -d $root/k8s/overlays/$overlay ]] || die "no overlay k8s/overlays/$overlay"
+  size=$(kubectl kustomize "$root/k8s/overlays/$overlay" | $PY -c '
+import sys, yaml
+for doc in yaml.safe_load_all(sys.stdin):
+    if doc and doc.get("kind") == "Deployment":
+        c = doc["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e.get("value", "") for e in c.get("env", [])}
+        limits = c["resources"]["limits"]
+        memory = limits["memory"].replace("Mi", "m").replace("Gi", "g")
+        print(limits["cpu"], memory, env.get("JAVA_TOOL_OPTIONS", ""))
+') || die "cannot read the size of k8s/overlays/$overlay"
+  [[ ${size%% *} =~ ^[0-9]+$ ]] || die "k8s/overlays/$overlay: limits.cpu '${size%% *}' is not whole cores"
+  echo "$size"
+}

@@ -26,6 +26,7 @@ LABELS = {
     'jdk25-aot-warmup-2s': 'JDK 25 + AOT cache + warm-up up to 2 s',
 }
 OVERLAYS = ['quickstart', 'production']
+BASE_SIZE = 'quickstart'  # the overlay that runs the base manifest's size (1 CPU, 512Mi): issue 13's RSS goal
 COLORS = {'go': '#7f7f7f', 'jdk17': '#d62728', 'jdk25': '#ff7f0e', 'jdk25-aot': '#1f77b4',
           'jdk25-aot-warmup': '#2ca02c', 'jdk25-aot-warmup-2s': '#17becf'}
 IMAGE = 'jdk25-aot-warmup'
@@ -94,13 +95,14 @@ def write_csvs(out, runs):
     with open(os.path.join(out, 'outside.csv'), 'w', newline='') as f:
         w = csv.writer(f)
         w.writerow(['overlay', 'server', 'round', 'kept', 'ready_ms', 'process_start_ms', 'podman_run_returned_ms',
-                    'first_second_rps', 'warm_rps', 'first_over_warm', 'first_second_p99_ms', 'warm_p99_ms',
+                    'cpu_to_ready_ms', 'first_second_rps', 'warm_rps', 'first_over_warm', 'first_second_p99_ms', 'warm_p99_ms',
                     'rss_after_first_second_mib', 'loadavg_after'])
         for key in order(runs, 'outside'):
             kept = worse(runs[key])
             for d in rounds(runs[key]):
                 w.writerow([key[0], key[2], d['round'], int(d is kept), round(d['ready_ms']),
-                            round(d['process_start_ms']), round(d['podman_run_returned_ms']), round(d['first_rps']),
+                            round(d['process_start_ms']), round(d['podman_run_returned_ms']),
+                            cpu_ms(d), round(d['first_rps']),
                             round(d['warm_rps']), round(d['ratio'], 3), d['first_p99_ms'], d['warm_p99_ms'],
                             round(d['rss_after_first_second_mib'], 1), d.get('loadavg', '')])
     with open(os.path.join(out, 'seconds.csv'), 'w', newline='') as f:
@@ -170,6 +172,11 @@ def process_tables(runs):
     return lines + ['']
 
 
+def cpu_ms(d):
+    """The outside view's container CPU time at ready, in whole ms ('' for a run made before it was recorded)."""
+    return '' if d.get('cpu_ready_ms') is None else round(d['cpu_ready_ms'])
+
+
 def outside_tables(runs):
     keys = order(runs, 'outside')
     if not keys:
@@ -178,15 +185,17 @@ def outside_tables(runs):
              'Time zero is the `podman run` command; a poller probes `/health/ready` from the host every 20 ms, and',
              'at its first 200 wrk (`-t1 -c40`) runs 1 s (the first second), then the rest of the load, then 5 s',
              '(warm).',
-             '"process start" is when the kernel started the JVM, after podman\'s own work.', '',
-             '| overlay | server | starts | ready (ms) | process start (ms) | 1st s / warm | 1st s (req/s) '
-             '| warm (req/s) | wrk p99 1st s / warm (ms) | RSS after 1st s (MiB) |',
-             '|---|---|---:|---|---|---|---|---|---|---|']
+             '"process start" is when the kernel started the JVM, after podman\'s own work; "CPU to ready" is the',
+             'container\'s CPU time when the poller saw the 200 (ready minus process start, less this: waiting for a CPU).',
+             '',
+             '| overlay | server | starts | ready (ms) | process start (ms) | CPU to ready (ms) | 1st s / warm '
+             '| 1st s (req/s) | warm (req/s) | wrk p99 1st s / warm (ms) | RSS after 1st s (MiB) |',
+             '|---|---|---:|---|---|---|---|---|---|---|---|']
     for key in keys:
         starts = rounds(runs[key])
-        lines.append('| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |' % (
+        lines.append('| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             key[0], LABELS.get(key[2], key[2]), len(starts), ', '.join('%.0f' % d['ready_ms'] for d in starts),
-            ', '.join('%.0f' % d['process_start_ms'] for d in starts),
+            ', '.join('%.0f' % d['process_start_ms'] for d in starts), ', '.join(str(cpu_ms(d)) for d in starts),
             ', '.join('**%.0f%%**' % (100 * d['ratio']) for d in starts),
             ', '.join('{:,.0f}'.format(d['first_rps']) for d in starts),
             ', '.join('{:,.0f}'.format(d['warm_rps']) for d in starts),
@@ -210,14 +219,22 @@ def goal_lines(runs):
                       ('ready <= 3 s', ready <= GOAL_READY_MS, '%.0f ms' % ready)]
             if view == 'process':
                 eff = min(d['eff_ratio'] for d in starts)
-                rss_mb = max(d['rss_ready_mib'] for d in starts) * 1.048576
-                checks += [('the same per CPU-second (what the machine\'s noise does not change)', eff >= GOAL_RATIO,
-                            '%.0f%%' % (100 * eff)),
-                           ('idle RSS <= 100 MB (issue 13, at the base size)', rss_mb <= GOAL_RSS_MB,
-                            '%.1f MB = %.1f MiB' % (rss_mb, rss_mb / 1.048576))]
+                checks.append(('the same per CPU-second (what the machine\'s noise does not change)',
+                               eff >= GOAL_RATIO, '%.0f%%' % (100 * eff)))
+                if overlay == BASE_SIZE:
+                    rss_mb = max(d['rss_ready_mib'] for d in starts) * 1.048576
+                    checks.append(('idle RSS <= 100 MB (issue 13, at the base size)', rss_mb <= GOAL_RSS_MB,
+                                   '%.1f MB = %.1f MiB' % (rss_mb, rss_mb / 1.048576)))
             lines += ['- %s, worse of %d starts for each: ' % (name, len(starts)) +
                       '; '.join('%s: %s (%s)' % (c.replace('%%', '%'), 'met' if ok else '**not met**', v)
                                 for c, ok, v in checks)]
+            # The control: what the same harness gives a server with nothing to warm, at the same size.
+            control = runs.get((overlay, view, 'go'))
+            if control:
+                lines += ['  - the Go peer (no JIT, nothing to warm) in the same harness and size: first second '
+                          '%s of warm (worse start %.0f%%)' % (
+                              span([100 * d['ratio'] for d in control], '%.0f%%'),
+                              100 * min(d['ratio'] for d in control))]
         lines.append('')
     return (['## Goal: ready <= 3 s and the first second >= 80% of warm, at every size an overlay ships', '']
             + lines) if lines else []
@@ -271,7 +288,7 @@ def chart(out, runs):
     cpu_bars = bx.barh([i + 0.2 for i in range(len(keys))], per_cpu, height=0.4, color=colors, alpha=0.45,
                        hatch='//', label='requests per CPU-second')
     bx.axvline(100 * GOAL_RATIO, color='black', ls='--', lw=1)
-    bx.text(100 * GOAL_RATIO, len(keys) - 0.4, ' goal 80%', fontsize=8)
+    bx.text(100 * GOAL_RATIO, -0.5, ' goal 80%', fontsize=8, va='bottom')  # above the bars (the y axis is inverted)
     for bar, value in list(zip(bars, ratios)) + list(zip(cpu_bars, per_cpu)):
         bx.text(value + 1, bar.get_y() + bar.get_height() / 2, '%.0f%%' % value, va='center', fontsize=7)
     bx.legend(fontsize=7, loc='lower right')
