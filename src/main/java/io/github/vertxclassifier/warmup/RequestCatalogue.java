@@ -22,14 +22,15 @@ final class RequestCatalogue {
                     + "Accept-Encoding: gzip, deflate, br\r\nX-Request-ID: 4f2c9a1e8b7d4c3a9e6f0b1d2c3a4b5c\r\n"
                     + "X-Real-IP: 203.0.113.7\r\nX-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Host: classifier.example.com\r\n"
                     + "X-Forwarded-Port: 443\r\nX-Forwarded-Proto: https\r\nX-Scheme: https\r\n");
+
+    /** A kubelet's readiness probe: 200 once the service is ready. */
+    static final byte[] READINESS_PROBE = probe("/health/ready");
+
     /**
      * The management port's requests: a kubelet's readiness and liveness probes in turn, each on a new connection
      * closed after the answer, and once (the {@link #SCRAPE_TURN}th) a Prometheus scrape.
      */
-    private static final List<byte[]> PROBES = List.of(probe("/health/ready"), probe("/health/live"));
-
-    /** A kubelet's readiness probe (the first of {@link #PROBES}): 200 once the service is ready. */
-    static final byte[] READINESS_PROBE = PROBES.get(0);
+    private static final List<byte[]> PROBES = List.of(READINESS_PROBE, probe("/health/live"));
 
     private static final byte[] SCRAPE = ("GET /metrics HTTP/1.1\r\nHost: 10.0.0.7:9090\r\n"
                     + "User-Agent: Prometheus/3.5.0\r\nAccept: application/openmetrics-text;version=1.0.0;q=0.5,"
