@@ -2,6 +2,10 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # root and PY are set by the script that sources this file (see above)
 
+# The image's JVM (k8s/Dockerfile: Java 25) where this machine has it: Temurin 25 LTS beside the default JDK.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+TEMURIN_25_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 die() { echo "bench/${0##*/}: $*" >&2; exit 2; }
 
