@@ -7,7 +7,8 @@
 TEMURIN_25_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-die() { echo "bench/${0##*/}: $*" >&2; exit 2; }
+# The script named by its path in the project (bench/coldstart/placement), however it was called.
+die() { echo "$(realpath --relative-to="$root" "$0" 2>/dev/null || echo "${0##*/}"): $*" >&2; exit 2; }
 
 # The load tools every HTTP benchmark here needs.
 require_load_tools() {
