@@ -34,6 +34,16 @@ build_jar() {
   fi
 }
 
+# The file that counts the CPU time (ns) of process $1's container: its cgroup v1 cpuacct.usage.
+cpuacct_usage() { echo "/sys/fs/cgroup/cpuacct$(awk -F: '$2 ~ /cpuacct/ {print $3}' "/proc/$1/cgroup")/cpuacct.usage"; }
+
+# podman run's -e options for the service on loopback: public port $1, management port $2, INSTANCES $3,
+# JAVA_TOOL_OPTIONS $4, no drain at stop. Sets the array SERVICE_ENV.
+service_env() {
+  SERVICE_ENV=(-e HTTP_HOST=127.0.0.1 -e HTTP_PORT="$1" -e MANAGEMENT_HOST=127.0.0.1 -e MANAGEMENT_PORT="$2"
+    -e SHUTDOWN_DRAIN_SECONDS=0 -e INSTANCES="$3" -e JAVA_TOOL_OPTIONS="$4")
+}
+
 # The pod size of k8s/overlays/$1 as "CPUS MEMORY JAVA_TOOL_OPTIONS...": its Deployment's limits.cpu (whole cores),
 # limits.memory in podman's units (512m, 1g) and the container's JAVA_TOOL_OPTIONS. Needs kubectl and python3-yaml.
 overlay_size() {
